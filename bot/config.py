@@ -1,0 +1,315 @@
+"""Configuration: a TOML file for settings, the environment for secrets and endpoints.
+
+Every problem is raised as one `ConfigError` whose message names the offending key, so
+the daemon can print a single line and exit with status 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///klaxon.db"
+UPDATE_EVERY = {
+    "SEV1": timedelta(minutes=15),
+    "SEV2": timedelta(minutes=30),
+    "SEV3": timedelta(hours=1),
+    "SEV4": timedelta(hours=4),
+}
+MANIFEST_HINT = (
+    "create the Slack app from slack-manifest.yml (README, 'Create the Slack app'), "
+    "then export SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...)"
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it."""
+
+
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse "45s", "5m", "2h", "1d" or a compound such as "1h30m"."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected a duration such as '5m', got {text!r}")
+    compact = text.strip().lower()
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(f"{n}{u}" for n, u in parts) != compact.replace(" ", ""):
+        raise ValueError(f"expected a duration such as '45s', '5m', '2h' or '1d', got {text!r}")
+    return timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    after: timedelta
+    notify: tuple[str, ...]
+    repeat: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    bot_token: str
+    app_token: str
+    api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    incidents_channel: str = "incidents"
+    channel_prefix: str = "inc"
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ack_role: str = "ops_admin"
+    ack_rate_limit: int = 10
+    ack_rate_window: timedelta = timedelta(minutes=1)
+    update_every: Mapping[str, timedelta] = field(default_factory=lambda: dict(UPDATE_EVERY))
+    lead_missing_after: timedelta = timedelta(minutes=10)
+    followup_after: timedelta = timedelta(hours=24)
+    escalation: Mapping[str, tuple[EscalationLevel, ...]] = field(default_factory=dict)
+    scheduler_tick: timedelta = timedelta(seconds=30)
+    http_bind: str = "127.0.0.1"
+    http_port: int = 8080
+    workers: int = 8
+
+
+# --- value parsers: each takes the raw TOML value and returns the typed one or raises ---
+
+
+def _string(pattern: str | None = None, hint: str = "") -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"expected a non-empty string, got {value!r}")
+        if pattern and not re.fullmatch(pattern, value):
+            raise ValueError(f"{hint}, got {value!r}")
+        return value.strip()
+
+    return parse
+
+
+def _integer(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    return parse
+
+
+def _positive_duration(value: Any) -> timedelta:
+    duration = parse_duration(value)
+    if duration <= timedelta(0):
+        raise ValueError(f"expected a duration above zero, got {value!r}")
+    return duration
+
+
+_CHANNEL_NAME = r"[a-z0-9][a-z0-9_-]{0,79}"
+_TARGET = re.compile(r"#[a-z0-9][a-z0-9_-]{0,79}|@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}")
+_HOLDER = re.compile(r"@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}|[^@\s]+@[^@\s]+\.[^@\s]+")
+
+_SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
+    "slack": {
+        "incidents_channel": (
+            "incidents_channel",
+            _string(r"#?[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,}", "expected a channel name or id"),
+        ),
+        "channel_prefix": (
+            "channel_prefix",
+            _string(r"[a-z0-9][a-z0-9_-]{0,19}", "expected lowercase letters, digits, - or _"),
+        ),
+    },
+    "ack": {
+        "role": ("ack_role", _string(r"[A-Za-z0-9_.-]+", "expected a role name")),
+        "rate_limit": ("ack_rate_limit", _integer(1, 10_000)),
+        "rate_window": ("ack_rate_window", _positive_duration),
+    },
+    "nudges": {
+        "lead_missing_after": ("lead_missing_after", _positive_duration),
+        "followup_after": ("followup_after", _positive_duration),
+    },
+    "scheduler": {"tick": ("scheduler_tick", _positive_duration)},
+    "http": {
+        "port": ("http_port", _integer(0, 65535)),
+        "bind": ("http_bind", _string()),
+    },
+    "daemon": {"workers": ("workers", _integer(1, 64))},
+}
+_COMPOUND_KEYS = {"roles": (), "escalation": (), "nudges": ("update_every",)}
+
+
+def _fail(key: str, problem: str) -> ConfigError:
+    return ConfigError(f"config error: {key}: {problem}")
+
+
+def _parse_roles(table: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(table, dict):
+        raise _fail("[roles]", "expected a table of role = [holders]")
+    roles = {}
+    for role, holders in table.items():
+        key = f"[roles].{role}"
+        if not isinstance(holders, list):
+            raise _fail(key, f"expected a list of user ids and @usergroups, got {holders!r}")
+        for holder in holders:
+            if not isinstance(holder, str) or not _HOLDER.fullmatch(holder):
+                raise _fail(key, f"expected a user id (U…), @usergroup or email, got {holder!r}")
+        roles[role] = tuple(holders)
+    return roles
+
+
+def _parse_update_every(table: Any, defaults: Mapping[str, timedelta]) -> dict[str, timedelta]:
+    if not isinstance(table, dict):
+        raise _fail("[nudges].update_every", "expected a table such as { SEV1 = \"15m\" }")
+    result = dict(defaults)
+    for severity, value in table.items():
+        key = f"[nudges].update_every.{severity}"
+        if severity not in SEVERITIES:
+            raise _fail(key, f"unknown severity; expected one of {', '.join(SEVERITIES)}")
+        try:
+            result[severity] = _positive_duration(value)
+        except ValueError as error:
+            raise _fail(key, str(error)) from None
+    return result
+
+
+def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
+    if not isinstance(table, dict):
+        raise _fail("[escalation]", "expected a table of severity = [levels]")
+    policies = {}
+    for name, levels in table.items():
+        base = f"[escalation].{name}"
+        if name not in (*SEVERITIES, "default"):
+            raise _fail(base, f"unknown policy; expected default or one of {', '.join(SEVERITIES)}")
+        if not isinstance(levels, list) or not levels:
+            raise _fail(base, "expected a non-empty list of { after, notify, repeat } levels")
+        parsed = []
+        for index, level in enumerate(levels, start=1):
+            key = f"{base}[{index}]"
+            if not isinstance(level, dict):
+                raise _fail(key, "expected { after = \"5m\", notify = [...] }")
+            unknown = set(level) - {"after", "notify", "repeat"}
+            if unknown:
+                raise _fail(f"{key}.{sorted(unknown)[0]}", "unknown key")
+            try:
+                after = parse_duration(level.get("after", "0m"))
+            except ValueError as error:
+                raise _fail(f"{key}.after", str(error)) from None
+            notify = level.get("notify")
+            if not isinstance(notify, list) or not notify:
+                raise _fail(f"{key}.notify", "expected a non-empty list of targets")
+            for target in notify:
+                if not isinstance(target, str) or not _TARGET.fullmatch(target):
+                    raise _fail(
+                        f"{key}.notify", f"expected #channel, @usergroup or a user id, got {target!r}"
+                    )
+            repeat = None
+            if "repeat" in level:
+                if index != len(levels):
+                    raise _fail(f"{key}.repeat", "only the last level may repeat")
+                try:
+                    repeat = _positive_duration(level["repeat"])
+                except ValueError as error:
+                    raise _fail(f"{key}.repeat", str(error)) from None
+            if parsed and after < parsed[-1].after:
+                raise _fail(f"{key}.after", "levels must be in order of their delay")
+            parsed.append(EscalationLevel(after=after, notify=tuple(notify), repeat=repeat))
+        policies[name] = tuple(parsed)
+    return policies
+
+
+def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn a parsed TOML document into keyword arguments for `Config`."""
+    settings: dict[str, Any] = {}
+    for section, table in document.items():
+        if section not in _SECTIONS and section not in _COMPOUND_KEYS:
+            raise _fail(f"[{section}]", "unknown section")
+        if section == "roles":
+            settings["roles"] = _parse_roles(table)
+            continue
+        if section == "escalation":
+            settings["escalation"] = _parse_escalation(table)
+            continue
+        if not isinstance(table, dict):
+            raise _fail(f"[{section}]", "expected a table")
+        known = _SECTIONS.get(section, {})
+        for key, value in table.items():
+            if key in _COMPOUND_KEYS.get(section, ()):
+                settings["update_every"] = _parse_update_every(value, UPDATE_EVERY)
+                continue
+            if key not in known:
+                raise _fail(f"[{section}].{key}", "unknown key")
+            attribute, parse = known[key]
+            try:
+                settings[attribute] = parse(value)
+            except ValueError as error:
+                raise _fail(f"[{section}].{key}", str(error)) from None
+    if "incidents_channel" in settings:
+        settings["incidents_channel"] = settings["incidents_channel"].lstrip("#")
+    return settings
+
+
+def _secret(env: Mapping[str, str], name: str, prefix: str) -> str:
+    """A token from NAME, or from the file named by NAME_FILE (Kubernetes secrets)."""
+    value = env.get(name, "").strip()
+    file_name = env.get(f"{name}_FILE", "").strip()
+    if not value and file_name:
+        try:
+            value = Path(file_name).read_text().strip()
+        except OSError as error:
+            raise ConfigError(
+                f"config error: {name}_FILE: cannot read {file_name}: {error.strerror}"
+            ) from None
+    if not value:
+        raise ConfigError(f"config error: {name} is not set: {MANIFEST_HINT}")
+    if not value.startswith(prefix):
+        raise ConfigError(f"config error: {name}: expected a token starting with {prefix}")
+    return value
+
+
+def config_path(env: Mapping[str, str]) -> Path | None:
+    explicit = env.get("KLAXON_CONFIG", "").strip()
+    if explicit:
+        return Path(explicit)
+    default = Path("config.toml")
+    return default if default.is_file() else None
+
+
+def read_document(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config error: KLAXON_CONFIG: no such file: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config error: {path}: not valid TOML: {error}") from None
+
+
+def database_url(env: Mapping[str, str]) -> str:
+    return env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -> Config:
+    """Build the configuration from the environment and the TOML file it points to."""
+    env = os.environ if env is None else env
+    settings = parse_settings(read_document(config_path(env)))
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+    if not re.match(r"https?://", api_url):
+        raise ConfigError(f"config error: SLACK_API_URL: expected an http(s) URL, got {api_url!r}")
+    if require_tokens:
+        bot_token = _secret(env, "SLACK_BOT_TOKEN", "xoxb-")
+        app_token = _secret(env, "SLACK_APP_TOKEN", "xapp-")
+    else:
+        bot_token = app_token = ""
+    return Config(
+        bot_token=bot_token,
+        app_token=app_token,
+        api_url=api_url if api_url.endswith("/") else api_url + "/",
+        database_url=database_url(env),
+        **settings,
+    )

@@ -1,0 +1,96 @@
+"""Database setup from DATABASE_URL.
+
+Connections are per thread (Peewee's default): Bolt's workers, the background executor and
+the scheduler each get their own. Units of work wrap themselves in `connection_context()`,
+which on PostgreSQL borrows from a pool and on SQLite opens a cheap file handle.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, unquote, urlparse
+
+import peewee
+from playhouse.pool import PooledPostgresqlDatabase
+
+from store.fields import DATABASE_TYPES, FIELD_TYPE
+from store.models import MODELS
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "busy_timeout": 10_000,
+    "foreign_keys": 1,
+    "synchronous": "normal",
+}
+
+
+class DatabaseURLError(ValueError):
+    """DATABASE_URL cannot be used."""
+
+
+def open_database(url: str) -> peewee.Database:
+    """Create (but do not connect) the database named by `url` and bind the models to it."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path[1:] if parsed.netloc == "" else parsed.netloc + parsed.path)
+        if not path:
+            raise DatabaseURLError("DATABASE_URL: sqlite URLs look like sqlite:///klaxon.db")
+        database = peewee.SqliteDatabase(
+            path,
+            pragmas=SQLITE_PRAGMAS,
+            field_types={FIELD_TYPE: DATABASE_TYPES["sqlite"]},
+        )
+    elif parsed.scheme in ("postgres", "postgresql"):
+        if not parsed.path[1:]:
+            raise DatabaseURLError("DATABASE_URL: name the database, postgresql://host/NAME")
+        options = dict(parse_qsl(parsed.query))
+        database = PooledPostgresqlDatabase(
+            unquote(parsed.path[1:]),
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname,
+            port=parsed.port,
+            max_connections=int(options.pop("max_connections", 32)),
+            stale_timeout=300,
+            timeout=10,
+            field_types={FIELD_TYPE: DATABASE_TYPES["postgresql"]},
+            connect_timeout=int(options.pop("connect_timeout", 5)),
+            **options,
+        )
+    else:
+        raise DatabaseURLError(
+            f"DATABASE_URL: unsupported scheme {parsed.scheme!r}; use sqlite:/// or postgresql://"
+        )
+    database.bind(MODELS, bind_refs=False, bind_backrefs=False)
+    return database
+
+
+def is_postgresql(database: peewee.Database) -> bool:
+    return isinstance(database, peewee.PostgresqlDatabase)
+
+
+def current() -> peewee.Database:
+    """The database the models are bound to (set by `open_database`)."""
+    database = MODELS[0]._meta.database
+    if database is None:
+        raise RuntimeError("store.db.open_database() has not been called")
+    return database
+
+
+def write_transaction():
+    """A transaction that takes the write lock up front.
+
+    SQLite's default deferred transaction fails with SQLITE_BUSY, without waiting, when a
+    reader tries to upgrade to a writer; IMMEDIATE waits on busy_timeout instead.
+    """
+    database = current()
+    if isinstance(database, peewee.SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
+
+
+def close(database: peewee.Database) -> None:
+    """Close this thread's connection and, for a pool, every idle pooled connection."""
+    if not database.is_closed():
+        database.close()
+    if isinstance(database, PooledPostgresqlDatabase):
+        database.close_all()

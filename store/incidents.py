@@ -1,0 +1,139 @@
+"""Queries and updates for incidents and their timeline."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import peewee
+
+from store.db import write_transaction
+from store.fields import utcnow
+from store.models import Counter, Incident, TimelineEvent
+
+REF_COUNTER = "incident_ref"
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    title: str
+    severity: str
+    reporter_id: str
+    lead_id: str | None = None
+    impact: str = ""
+    description: str = ""
+    declaration_key: str | None = None
+    incident_key: str | None = None
+
+
+def _next_value(name: str) -> int:
+    """Increment a named counter inside the caller's transaction and return the new value."""
+    query = (
+        Counter.update(value=Counter.value + 1)
+        .where(Counter.name == name)
+        .returning(Counter.value)
+    )
+    row = query.execute()
+    values = [r.value for r in row]
+    if not values:
+        raise LookupError(f"counter {name!r} is missing; run `klaxon migrate`")
+    return values[0]
+
+
+def declare(new: NewIncident, now: datetime | None = None) -> tuple[Incident, bool]:
+    """Persist a new incident and its `declared` timeline event in one transaction.
+
+    Returns (incident, created). A declaration_key seen before returns the incident it
+    created the first time, with created=False, so a redelivered submission is harmless.
+    """
+    now = now or utcnow()
+    try:
+        with write_transaction():
+            if new.declaration_key:
+                existing = Incident.get_or_none(Incident.declaration_key == new.declaration_key)
+                if existing is not None:
+                    return existing, False
+            incident = Incident.create(
+                ref=_next_value(REF_COUNTER),
+                title=new.title,
+                severity=new.severity,
+                reporter_id=new.reporter_id,
+                lead_id=new.lead_id,
+                impact=new.impact,
+                description=new.description,
+                declaration_key=new.declaration_key,
+                incident_key=new.incident_key,
+                declared_at=now,
+                updated_at=now,
+            )
+            TimelineEvent.create(
+                incident=incident,
+                kind="declared",
+                actor_id=new.reporter_id,
+                text=f"Declared {new.severity}: {new.title}",
+                occurred_at=now,
+            )
+            return incident, True
+    except peewee.IntegrityError:
+        # Two deliveries of one declaration raced; the other one won.
+        if new.declaration_key is None:
+            raise
+        return Incident.get(Incident.declaration_key == new.declaration_key), False
+
+
+def get(incident_id: uuid.UUID | str) -> Incident | None:
+    try:
+        return Incident.get_or_none(Incident.id == uuid.UUID(str(incident_id)))
+    except ValueError:
+        return None
+
+
+def by_ref(ref: int) -> Incident | None:
+    return Incident.get_or_none(Incident.ref == ref)
+
+
+def by_channel(channel_id: str) -> Incident | None:
+    return Incident.get_or_none(Incident.channel_id == channel_id)
+
+
+def channel_name_taken(name: str) -> bool:
+    return Incident.select().where(Incident.channel_name == name).exists()
+
+
+def update_fields(incident: Incident, **changes) -> Incident:
+    """Write `changes` to the incident row (and to the in-memory instance)."""
+    changes.setdefault("updated_at", utcnow())
+    Incident.update(**changes).where(Incident.id == incident.id).execute()
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    return incident
+
+
+def add_event(
+    incident: Incident, kind: str, text: str, actor_id: str | None = None, now=None
+) -> TimelineEvent:
+    return TimelineEvent.create(
+        incident=incident, kind=kind, text=text, actor_id=actor_id, occurred_at=now or utcnow()
+    )
+
+
+def timeline(incident: Incident) -> list[TimelineEvent]:
+    return list(
+        TimelineEvent.select()
+        .where(TimelineEvent.incident == incident)
+        .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
+    )
+
+
+def declared_since(since: datetime, limit: int = 10) -> list[Incident]:
+    return list(
+        Incident.select()
+        .where(Incident.declared_at >= since)
+        .order_by(Incident.declared_at.desc())
+        .limit(limit)
+    )
+
+
+def count() -> int:
+    return Incident.select().count()

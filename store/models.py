@@ -1,0 +1,102 @@
+"""Peewee models. The schema itself is owned by the versioned files in store/migrations/."""
+
+from __future__ import annotations
+
+import uuid
+
+import peewee
+
+from store.fields import UTCDateTimeField, utcnow
+
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+STATUSES = ("open", "acknowledged", "monitoring", "resolved")
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class Incident(BaseModel):
+    id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
+    ref = peewee.IntegerField(unique=True)
+    title = peewee.CharField(max_length=200)
+    description = peewee.TextField(default="")
+    impact = peewee.TextField(default="")
+    severity = peewee.CharField(max_length=4, choices=[(s, s) for s in SEVERITIES])
+    status = peewee.CharField(max_length=16, default="open", choices=[(s, s) for s in STATUSES])
+    lead_id = peewee.CharField(max_length=32, null=True)
+    reporter_id = peewee.CharField(max_length=32)
+    channel_id = peewee.CharField(max_length=32, null=True, index=True)
+    channel_name = peewee.CharField(max_length=80, null=True)
+    summary_ts = peewee.CharField(max_length=32, null=True)
+    announcement_channel_id = peewee.CharField(max_length=32, null=True)
+    announcement_ts = peewee.CharField(max_length=32, null=True)
+    # Deduplication key of the thing that raised the incident (e.g. an alert route).
+    incident_key = peewee.CharField(max_length=255, null=True, index=True)
+    # Idempotency key of the declaration (e.g. the modal's view id): a redelivered
+    # submission finds the incident it already created instead of making a second one.
+    declaration_key = peewee.CharField(max_length=255, null=True, unique=True)
+    escalation_level = peewee.IntegerField(default=0)
+    latest_update = peewee.TextField(default="")
+    declared_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+    acknowledged_at = UTCDateTimeField(null=True)
+    acknowledged_by_id = peewee.CharField(max_length=32, null=True)
+    acknowledged_by_email = peewee.CharField(max_length=320, null=True)
+    resolved_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "incident"
+        indexes = ((("status", "declared_at"), False),)
+
+    @property
+    def display_ref(self) -> str:
+        return f"INC-{self.ref}"
+
+
+class TimelineEvent(BaseModel):
+    id = peewee.BigAutoField()
+    incident = peewee.ForeignKeyField(Incident, backref="timeline", on_delete="CASCADE")
+    kind = peewee.CharField(max_length=32)
+    actor_id = peewee.CharField(max_length=32, null=True)
+    text = peewee.TextField(default="")
+    occurred_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "timeline_event"
+        indexes = ((("incident", "occurred_at"), False),)
+
+
+class AuditEvent(BaseModel):
+    """Who tried what, allowed or not. Outlives the incident it names (no foreign key)."""
+
+    id = peewee.BigAutoField()
+    action = peewee.CharField(max_length=64)
+    actor_id = peewee.CharField(max_length=320, null=True)
+    incident_id = peewee.UUIDField(null=True)
+    incident_ref = peewee.IntegerField(null=True)
+    detail = peewee.TextField(default="{}")
+    request_id = peewee.CharField(max_length=64, null=True)
+    occurred_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "audit_event"
+        indexes = (
+            (("action", "occurred_at"), False),
+            (("actor_id", "occurred_at"), False),
+            (("incident_id",), False),
+        )
+
+
+class Counter(BaseModel):
+    """Named sequences that work the same on SQLite and PostgreSQL (incident refs)."""
+
+    name = peewee.CharField(max_length=64, primary_key=True)
+    value = peewee.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "counter"
+
+
+MODELS = (Incident, TimelineEvent, AuditEvent, Counter)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from store import audit, incidents, migrate
+from store.db import open_database
+from store.models import Incident, TimelineEvent
+
+
+def new(title="Checkout is down", key=None, **kw):
+    return incidents.NewIncident(
+        title=title, severity="SEV2", reporter_id="U1", declaration_key=key, **kw
+    )
+
+
+def test_migrations_apply_once(database_url):
+    database = open_database(database_url)
+    assert migrate.pending(database) == ["0001_initial"]
+    assert migrate.apply(database) == ["0001_initial"]
+    assert migrate.apply(database) == []
+    assert migrate.pending(database) == []
+
+
+def test_refs_are_a_per_database_sequence(db):
+    first, _ = incidents.declare(new())
+    second, _ = incidents.declare(new("Payments slow"))
+    assert (first.ref, second.ref) == (1, 2)
+    assert incidents.by_ref(2).title == "Payments slow"
+
+
+def test_declare_writes_the_timeline_in_the_same_transaction(db):
+    incident, created = incidents.declare(new())
+    assert created
+    [event] = incidents.timeline(incident)
+    assert (event.kind, event.actor_id) == ("declared", "U1")
+    assert "Checkout is down" in event.text
+
+
+def test_a_redelivered_declaration_returns_the_first_incident(db):
+    first, created = incidents.declare(new(key="view:V1"))
+    again, created_again = incidents.declare(new(key="view:V1"))
+    assert created and not created_again
+    assert again.id == first.id
+    assert Incident.select().count() == 1
+    assert TimelineEvent.select().count() == 1
+
+
+def test_times_round_trip_as_aware_utc(db):
+    moment = datetime(2026, 11, 22, 23, 59, 59, 123456, tzinfo=UTC)
+    incident, _ = incidents.declare(new(), now=moment)
+    fresh = incidents.get(incident.id)
+    assert fresh.declared_at == moment
+    assert fresh.declared_at.tzinfo is not None
+    assert incidents.declared_since(moment - timedelta(seconds=1))[0].id == incident.id
+    assert incidents.declared_since(moment + timedelta(seconds=1)) == []
+
+
+def test_times_are_not_stored_as_text(db):
+    incidents.declare(new())
+    [(value,)] = db.execute_sql("SELECT declared_at FROM incident").fetchall()
+    assert not isinstance(value, str)
+
+
+def test_naive_datetimes_are_refused(db):
+    with pytest.raises(ValueError, match="naive"):
+        incidents.declare(new(), now=datetime(2026, 1, 1))
+
+
+def test_lookup_by_channel_and_update_fields(db):
+    incident, _ = incidents.declare(new())
+    incidents.update_fields(incident, channel_id="C123", channel_name="inc-20261122-checkout")
+    assert incidents.by_channel("C123").id == incident.id
+    assert incidents.channel_name_taken("inc-20261122-checkout")
+    assert not incidents.channel_name_taken("inc-20261122-other")
+
+
+def test_get_tolerates_malformed_ids(db):
+    assert incidents.get("not-a-uuid") is None
+
+
+def test_audit_records_outlive_nothing_and_keep_detail(db):
+    incident, _ = incidents.declare(new())
+    audit.record("incident_declared", actor_id="U1", incident=incident, request_id="r1", sev="SEV2")
+    [event] = audit.events("incident_declared")
+    assert event.incident_ref == incident.ref
+    assert '"sev": "SEV2"' in event.detail
+
+
+def test_concurrent_declarations_get_distinct_refs(database_url):
+    database = open_database(database_url)
+    migrate.apply(database)
+    refs, errors = [], []
+
+    def declare_some():
+        try:
+            with database.connection_context():
+                for index in range(10):
+                    refs.append(incidents.declare(new(f"t{index}"))[0].ref)
+        except Exception as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=declare_some) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(refs) == list(range(1, 41))
