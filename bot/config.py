@@ -116,7 +116,9 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "slack": {
         "incidents_channel": (
             "incidents_channel",
-            _string(r"#?[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,}", "expected a channel name or id"),
+            _string(
+                r"#?[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,}", "expected a channel name or id"
+            ),
         ),
         "channel_prefix": (
             "channel_prefix",
@@ -163,7 +165,7 @@ def _parse_roles(table: Any) -> dict[str, tuple[str, ...]]:
 
 def _parse_update_every(table: Any, defaults: Mapping[str, timedelta]) -> dict[str, timedelta]:
     if not isinstance(table, dict):
-        raise _fail("[nudges].update_every", "expected a table such as { SEV1 = \"15m\" }")
+        raise _fail("[nudges].update_every", 'expected a table such as { SEV1 = "15m" }')
     result = dict(defaults)
     for severity, value in table.items():
         key = f"[nudges].update_every.{severity}"
@@ -190,7 +192,7 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
         for index, level in enumerate(levels, start=1):
             key = f"{base}[{index}]"
             if not isinstance(level, dict):
-                raise _fail(key, "expected { after = \"5m\", notify = [...] }")
+                raise _fail(key, 'expected { after = "5m", notify = [...] }')
             unknown = set(level) - {"after", "notify", "repeat"}
             if unknown:
                 raise _fail(f"{key}.{sorted(unknown)[0]}", "unknown key")
@@ -204,7 +206,8 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
             for target in notify:
                 if not isinstance(target, str) or not _TARGET.fullmatch(target):
                     raise _fail(
-                        f"{key}.notify", f"expected #channel, @usergroup or a user id, got {target!r}"
+                        f"{key}.notify",
+                        f"expected #channel, @usergroup or a user id, got {target!r}",
                     )
             repeat = None
             if "repeat" in level:

@@ -94,3 +94,12 @@ def close(database: peewee.Database) -> None:
         database.close()
     if isinstance(database, PooledPostgresqlDatabase):
         database.close_all()
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, fit for logs and messages."""
+    parsed = urlparse(url)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return parsed._replace(netloc=netloc).geturl()
+    return url

@@ -1,4 +1,4 @@
-"""A timestamp column that is never text: TIMESTAMPTZ on PostgreSQL, epoch microseconds on SQLite."""
+"""A time column that is never text: TIMESTAMPTZ on PostgreSQL, epoch microseconds on SQLite."""
 
 from __future__ import annotations
 

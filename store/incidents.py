@@ -30,9 +30,7 @@ class NewIncident:
 def _next_value(name: str) -> int:
     """Increment a named counter inside the caller's transaction and return the new value."""
     query = (
-        Counter.update(value=Counter.value + 1)
-        .where(Counter.name == name)
-        .returning(Counter.value)
+        Counter.update(value=Counter.value + 1).where(Counter.name == name).returning(Counter.value)
     )
     row = query.execute()
     values = [r.value for r in row]

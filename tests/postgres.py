@@ -56,14 +56,9 @@ class PostgresServer:
                 capture_output=True,
             )
         options = f"-p {self.port} -h 127.0.0.1 -k {self.root} -c fsync=off -c max_connections=200"
-        subprocess.run(
-            _as_postgres(
-                ["pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w"]
-                + ["start"]
-            ),
-            check=True,
-            capture_output=True,
-        )
+        log = str(self.root / "log")
+        command = ["pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start"]
+        subprocess.run(_as_postgres(command), check=True, capture_output=True)
         return self
 
     def stop(self, remove: bool = False) -> None:

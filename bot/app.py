@@ -1,0 +1,147 @@
+"""The composition root: the only module that sees every package.
+
+It builds the services, the Bolt app with its listeners, the Socket Mode connection, and
+runs until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+
+import structlog
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
+
+from bot import logs
+from bot.config import Config
+from bot.services import Background, Services, new_request_id
+from bot.slack import web_client
+from handlers.commands import incident as incident_command
+from handlers.views import declare as declare_view
+from store import db, migrate
+
+log = structlog.get_logger("klaxon")
+
+LISTENERS = (incident_command, declare_view)
+
+
+class StartupError(Exception):
+    """The daemon cannot start; the message says why in one line."""
+
+
+def _interaction_kind(body: dict) -> str:
+    if "command" in body:
+        return f"command:{body['command']}"
+    kind = body.get("type", "unknown")
+    if kind == "event_callback":
+        return f"event:{body.get('event', {}).get('type')}"
+    return kind
+
+
+def _attach(services: Services):
+    """Global middleware: give each interaction the services, a request id and log context."""
+
+    def middleware(body, context, next):
+        request_id = new_request_id()
+        context["services"] = services
+        context["request_id"] = request_id
+        kind = _interaction_kind(body)
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(
+            request_id=request_id, user=context.get("user_id"), interaction=kind
+        ):
+            response = next()
+            log.info(
+                "interaction_handled",
+                status=response.status if response else None,
+                ack_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+            return response
+
+    return middleware
+
+
+def _on_error(error: Exception, body: dict) -> None:
+    log.error("interaction_failed", interaction=_interaction_kind(body or {}), exc_info=error)
+
+
+class _DropClientTokenWarning(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN in the environment is unused when it is given our
+    client; that is by design here, so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def build_app(services: Services) -> App:
+    bolt_logger = logging.getLogger("slack_bolt")
+    bolt_logger.addFilter(_DropClientTokenWarning())
+    app = App(
+        client=services.slack,
+        logger=bolt_logger,
+        # Listeners ack() and hand slow work to the background pool themselves, so Bolt
+        # need not poll for the ack (its default runner checks every 10 ms).
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+    )
+    app.middleware(_attach(services))
+    app.error(_on_error)
+    for listener in LISTENERS:
+        listener.register(app)
+    return app
+
+
+def _open_store(config: Config):
+    database = db.open_database(config.database_url)
+    try:
+        applied = migrate.apply(database)
+    except Exception as error:
+        raise StartupError(
+            f"database error: {db.safe_url(config.database_url)}: {logs.redact(str(error))}".strip()
+        ) from None
+    if applied:
+        log.info("migrations_applied", migrations=applied)
+    return database
+
+
+def run(config: Config) -> int:
+    logs.configure(
+        os.environ.get("LOG_LEVEL", "INFO"), secrets=(config.bot_token, config.app_token)
+    )
+    database = _open_store(config)
+    services = Services(
+        config=config,
+        slack=web_client(config),
+        database=database,
+        background=Background(database, config.workers),
+    )
+    try:
+        app = build_app(services)
+    except (BoltError, SlackApiError) as error:
+        raise StartupError(f"Slack refused the bot token: {logs.redact(str(error))}") from None
+    except OSError as error:  # URLError and socket errors: Slack cannot be reached at all
+        raise StartupError(f"cannot reach Slack at {config.api_url}: {error}") from None
+    handler = SocketModeHandler(app, config.app_token)
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        handler.connect()
+    except SlackApiError as error:
+        raise StartupError(f"Slack refused the app token: {logs.redact(str(error))}") from None
+    log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
+    stop.wait()
+
+    log.info("klaxon_stopping")
+    handler.close()
+    services.background.shutdown()
+    db.close(database)
+    log.info("klaxon_stopped")
+    return 0

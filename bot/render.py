@@ -1,0 +1,167 @@
+"""Block Kit for incidents: pure functions of an incident, always within Slack's limits.
+
+Every piece of user text passes through `escape` before it lands in mrkdwn, and through
+`trim` so no block exceeds what Slack accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.text import escape, trim
+
+SEVERITY_EMOJI = {
+    "SEV1": ":red_circle:",
+    "SEV2": ":large_orange_circle:",
+    "SEV3": ":large_yellow_circle:",
+    "SEV4": ":white_circle:",
+}
+STATUS_LABEL = {
+    "open": "Open",
+    "acknowledged": "Acknowledged",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+}
+HEADER_MAX = 150
+SECTION_MAX = 3000
+FIELD_MAX = 2000
+FALLBACK_MAX = 3000
+
+
+def date_token(moment: datetime | None) -> str:
+    """A Slack date token: each reader sees the time in their own time zone."""
+    if moment is None:
+        return "—"
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def user(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "_none yet_"
+
+
+def channel_link(channel_id: str | None, name: str | None = None) -> str:
+    if channel_id:
+        return f"<#{channel_id}>"
+    return f"#{name}" if name else "_channel not created yet_"
+
+
+def _field(label: str, value: str) -> dict:
+    return {"type": "mrkdwn", "text": trim(f"*{label}*\n{value}", FIELD_MAX)}
+
+
+def _section(label: str, text: str) -> dict:
+    body = escape(text) if text.strip() else "_not given_"
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": trim(f"*{label}*\n{body}", SECTION_MAX)},
+    }
+
+
+def headline(incident) -> str:
+    return f"{incident.display_ref} · {incident.title}"
+
+
+def _acknowledgement(incident) -> str:
+    if incident.acknowledged_at is None:
+        return "_not yet_"
+    return f"{user(incident.acknowledged_by_id)} {date_token(incident.acknowledged_at)}"
+
+
+def summary_blocks(incident) -> list[dict]:
+    """The pinned, living summary message in the incident channel."""
+    severity = incident.severity
+    blocks: list[dict] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": trim(headline(incident), HEADER_MAX),
+                "emoji": True,
+            },
+        },
+        {
+            "type": "section",
+            "fields": [
+                _field("Status", STATUS_LABEL.get(incident.status, incident.status)),
+                _field("Severity", f"{SEVERITY_EMOJI.get(severity, '')} {severity}".strip()),
+                _field("Lead", user(incident.lead_id)),
+                _field("Reporter", user(incident.reporter_id)),
+                _field("Declared", date_token(incident.declared_at)),
+                _field("Acknowledged", _acknowledgement(incident)),
+            ],
+        },
+        _section("Impact", incident.impact),
+        _section("Description", incident.description),
+    ]
+    if incident.latest_update.strip():
+        blocks.append(_section("Latest update", incident.latest_update))
+    if incident.resolved_at is not None:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"Resolved {date_token(incident.resolved_at)}"}
+                ],
+            }
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"{incident.display_ref} · updated {date_token(incident.updated_at)}",
+                }
+            ],
+        }
+    )
+    return blocks
+
+
+def summary_text(incident) -> str:
+    """Notification and screen-reader fallback for the summary."""
+    return trim(
+        f"{incident.display_ref} [{incident.severity}, {incident.status}] {escape(incident.title)}",
+        FALLBACK_MAX,
+    )
+
+
+def announcement_blocks(incident) -> list[dict]:
+    """The message in the incidents channel that tells everyone an incident exists."""
+    emoji = SEVERITY_EMOJI.get(incident.severity, "")
+    lines = (
+        f"{emoji} *{incident.severity} {incident.display_ref}: {escape(incident.title)}*\n"
+        f"Status: *{STATUS_LABEL.get(incident.status, incident.status)}* · "
+        f"Lead: {user(incident.lead_id)} · Reported by {user(incident.reporter_id)}\n"
+        f"Join {channel_link(incident.channel_id, incident.channel_name)}"
+    )
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": trim(lines, SECTION_MAX)}}]
+    if incident.impact.strip():
+        blocks.append(_section("Impact", incident.impact))
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": f"Declared {date_token(incident.declared_at)}"}
+            ],
+        }
+    )
+    return blocks
+
+
+def announcement_text(incident) -> str:
+    return trim(
+        f"{incident.severity} {incident.display_ref} declared: {escape(incident.title)}",
+        FALLBACK_MAX,
+    )
+
+
+def confirmation_text(incident, failures: Sequence[str]) -> str:
+    """What the reporter is told once the declaration has run."""
+    where = channel_link(incident.channel_id, incident.channel_name)
+    if not failures:
+        return f":white_check_mark: {incident.display_ref} declared. Join {where}."
+    listed = "\n".join(f"• {failure}" for failure in failures)
+    return f":warning: {incident.display_ref} is saved, but not every step worked:\n{listed}"

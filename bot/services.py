@@ -1,0 +1,58 @@
+"""What the workflows need at run time, built once by the composition root."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import peewee
+import structlog
+from slack_sdk import WebClient
+
+from bot.config import Config
+
+log = structlog.get_logger("klaxon")
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class Background:
+    """Slow work that must not hold up the 3-second acknowledgement to Slack.
+
+    Listeners `ack()` and hand the rest here. Each task runs in a database connection of
+    its own, with the caller's log context (request id, user), and never raises: a failure
+    is logged with its traceback and the pool keeps going.
+    """
+
+    def __init__(self, database: peewee.Database, workers: int) -> None:
+        self._database = database
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="klaxon-work")
+
+    def submit(self, name: str, task: Callable[..., object], *args, **kwargs) -> None:
+        context = structlog.contextvars.get_contextvars()
+
+        def run() -> None:
+            with structlog.contextvars.bound_contextvars(**context):
+                try:
+                    with self._database.connection_context():
+                        task(*args, **kwargs)
+                except Exception:
+                    log.exception("background_task_failed", task=name)
+
+        self._pool.submit(run)
+
+    def shutdown(self) -> None:
+        """Finish what was accepted (a half-declared incident is worse than a slow stop)."""
+        self._pool.shutdown(wait=True)
+
+
+@dataclass
+class Services:
+    config: Config
+    slack: WebClient
+    database: peewee.Database
+    background: Background

@@ -1,0 +1,51 @@
+"""Text rules: escaping user text for Slack, trimming to Slack's limits, channel names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+CHANNEL_NAME_MAX = 80
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack treats as control sequences in message text.
+
+    After this, `<!channel>`, `<!here>` or `<@U123>` typed by a person is shown as text
+    and pings nobody.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clean(text: str) -> str:
+    """Drop control characters (keeping newlines and tabs) and surrounding blanks."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII letters and digits joined by hyphens; accents are folded, emoji dropped."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
+
+
+def channel_name(prefix: str, declared_at: datetime, title: str, ref: str, attempt: int = 1) -> str:
+    """`<prefix>-<yyyymmdd>-<slug>` within Slack's rules; `-2`, `-3`… for later attempts.
+
+    A title with no usable letters falls back to the ref, so the name still says which
+    incident it is.
+    """
+    suffix = "" if attempt == 1 else f"-{attempt}"
+    head = f"{prefix}-{declared_at:%Y%m%d}-"
+    room = CHANNEL_NAME_MAX - len(head) - len(suffix)
+    slug = slugify(title)
+    if not re.search(r"[a-z]", slug):
+        slug = slugify(ref)
+    slug = slug[:room].rstrip("-")
+    return f"{head}{slug}{suffix}"

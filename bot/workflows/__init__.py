@@ -1,0 +1,1 @@
+"""Incident workflows. Each one persists first, then drives Slack."""
