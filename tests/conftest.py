@@ -33,3 +33,34 @@ def db(database_url):
     with database.connection_context():
         yield database
     close(database)
+
+
+@pytest.fixture
+def emulator():
+    from tests.emulator import SlackEmulator
+
+    slack = SlackEmulator().start()
+    yield slack
+    slack.stop()
+
+
+@pytest.fixture
+def daemon_factory(emulator, database_url, tmp_path):
+    """Start daemons against the emulator and this test's database; all are stopped after."""
+    from tests.daemon import BASE_CONFIG, Daemon
+
+    started = []
+
+    def start(config: str = BASE_CONFIG, env: dict | None = None, wait: bool = True) -> Daemon:
+        daemon = Daemon(emulator, database_url, tmp_path, config=config, env=env)
+        started.append(daemon)
+        return daemon.start(wait=wait)
+
+    yield start
+    for daemon in started:
+        daemon.stop()
+
+
+@pytest.fixture
+def daemon(daemon_factory):
+    return daemon_factory()

@@ -1,0 +1,679 @@
+"""A Slack emulator on 127.0.0.1: the Web API methods Klaxon calls and a Socket Mode websocket.
+
+It is strict where Slack is strict (token types, trigger ids that expire after 3 seconds and
+work once, channel name rules and name_taken, membership, Block Kit limits) and records every
+call so tests can assert on exactly what the bot did. Faults (429 with Retry-After, 5xx, any
+Slack error) can be queued per method.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlparse
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import serve
+
+from tests.emulator.blockkit import mrkdwn_texts, validate_blocks, validate_view
+
+BOT_TOKEN = "xoxb-emulator-bot-token"
+APP_TOKEN = "xapp-emulator-app-token"
+BOT_USER = "UKLAXONBOT"
+TEAM = "T0EMULATOR"
+APP_ID = "A0KLAXON"
+TRIGGER_TTL = 3.0
+CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>|<!subteam\^[A-Z0-9]+")
+
+
+class SlackError(Exception):
+    def __init__(self, error: str, **extra):
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    at: float
+    response: dict | None = None
+    status: int = 200
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list
+    user: str
+    edits: int = 0
+    ephemeral_to: str | None = None
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    is_im: bool = False
+    members: set = field(default_factory=set)
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+class SlackEmulator:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self._ids = itertools.count(1000)
+        self._ts = itertools.count(1)
+        self.calls: list[Call] = []
+        self.users: dict[str, dict] = {}
+        self.usergroups: dict[str, dict] = {}
+        self.channels: dict[str, Channel] = {}
+        self.messages: list[Message] = []
+        self.pins: set[tuple[str, str]] = set()
+        self.triggers: dict[str, dict] = {}
+        self.views: dict[str, dict] = {}
+        self.view_by_trigger: dict[str, str] = {}
+        self.response_urls: dict[str, dict] = {}
+        self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.pings: list[str] = []
+        self.connections: list = []
+        self.connects = 0
+        self.acks: dict[str, dict] = {}
+        self.ack_times: dict[str, float] = {}
+        self.sent_at: dict[str, float] = {}
+        self._seed()
+
+    # ----- set-up -----
+
+    def _seed(self) -> None:
+        self.add_user(BOT_USER, "klaxon", is_bot=True)
+        for user_id, name in (
+            ("UALICE", "alice"),
+            ("UBOB", "bob"),
+            ("UCAROL", "carol"),
+            ("UDAVE", "dave"),
+            ("UERIN", "erin"),
+        ):
+            self.add_user(user_id, name)
+        self.add_channel("CINCIDENTS", "incidents", members={BOT_USER, "UALICE", "UBOB"})
+        self.add_channel("CGENERAL", "general", members={"UALICE", "UBOB", "UCAROL"})
+
+    def add_user(self, user_id: str, name: str, is_bot: bool = False) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name,
+            "is_bot": is_bot,
+            "team_id": TEAM,
+            "profile": {
+                "email": f"{name}@example.com",
+                "display_name": name,
+                "real_name": name.title(),
+            },
+        }
+
+    def add_channel(self, channel_id: str, name: str, members=(), is_private=False) -> Channel:
+        channel = Channel(channel_id, name, is_private=is_private, members=set(members))
+        self.channels[channel_id] = channel
+        return channel
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Queue a fault for the next `times` calls of `method`."""
+        if status == 200 and error is None:
+            raise ValueError("a fault needs a status or an error")
+        for _ in range(times):
+            self.faults[method].append(Fault(status, error, retry_after))
+
+    # ----- lifecycle -----
+
+    def start(self) -> SlackEmulator:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_POST(self):
+                emulator._http(self)
+
+            do_GET = do_POST
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http.daemon_threads = True
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.ws = serve(self._socket, "127.0.0.1", 0, ping_interval=None)
+        threading.Thread(target=self.ws.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.drop_connections()
+        self.ws.shutdown()
+        self.http.shutdown()
+        self.http.server_close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    @property
+    def ws_port(self) -> int:
+        return self.ws.socket.getsockname()[1]
+
+    # ----- HTTP -----
+
+    def _http(self, request: BaseHTTPRequestHandler) -> None:
+        parsed = urlparse(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        if parsed.path.startswith("/response/"):
+            status, body = self._response_url(parsed.path.rsplit("/", 1)[-1], raw)
+            self._send(request, status, body)
+            return
+        if not parsed.path.startswith("/api/"):
+            self._send(request, 404, {"ok": False, "error": "unknown_method"})
+            return
+        method = parsed.path[len("/api/") :]
+        params = dict(parse_qsl(parsed.query))
+        content_type = request.headers.get("Content-Type", "")
+        if raw and "json" in content_type:
+            params.update(json.loads(raw))
+        elif raw:
+            params.update(parse_qsl(raw.decode()))
+        token = params.pop("token", None)
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            token = auth[len("Bearer ") :]
+        call = Call(method, params, time.time())
+        with self.lock:
+            self.calls.append(call)
+            fault = self.faults[method].popleft() if self.faults[method] else None
+        headers = {}
+        if fault is not None:
+            status = fault.status
+            body = {
+                "ok": False,
+                "error": fault.error or ("ratelimited" if status == 429 else "internal_error"),
+            }
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+        else:
+            status = 200
+            try:
+                body = self._dispatch(method, token, params)
+            except SlackError as error:
+                body = {"ok": False, "error": error.error, **error.extra}
+        with self.changed:
+            call.response, call.status = body, status
+            self.changed.notify_all()
+        self._send(request, status, body, headers)
+
+    @staticmethod
+    def _send(request, status: int, body, headers=None) -> None:
+        data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _dispatch(self, method: str, token: str | None, params: dict) -> dict:
+        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        if handler is None:
+            raise SlackError("unknown_method")
+        if method == "apps.connections.open":
+            if token != APP_TOKEN:
+                raise SlackError("invalid_auth")
+        elif token != BOT_TOKEN:
+            raise SlackError("not_allowed_token_type" if token == APP_TOKEN else "invalid_auth")
+        with self.lock:
+            result = handler(params)
+        return {"ok": True, **result}
+
+    # ----- helpers -----
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids)}"
+
+    def _new_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _json_param(self, params: dict, key: str):
+        value = params.get(key)
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise SlackError(f"invalid_{key}") from None
+        return value
+
+    def _channel(self, ref: str | None) -> Channel:
+        if not ref:
+            raise SlackError("channel_not_found")
+        if ref in self.channels:
+            return self.channels[ref]
+        name = ref.lstrip("#")
+        for channel in self.channels.values():
+            if channel.name == name and not channel.is_im:
+                return channel
+        if ref in self.users:
+            return self._im(ref)
+        raise SlackError("channel_not_found")
+
+    def _im(self, user_id: str) -> Channel:
+        for channel in self.channels.values():
+            if channel.is_im and channel.members == {BOT_USER, user_id}:
+                return channel
+        return self.add_channel(self._new_id("D"), f"im-{user_id}", members={BOT_USER, user_id})
+
+    def _member(self, channel: Channel) -> None:
+        if BOT_USER not in channel.members:
+            raise SlackError("not_in_channel")
+
+    def _check_message(self, params: dict) -> tuple[str, list]:
+        text = params.get("text") or ""
+        blocks = self._json_param(params, "blocks") or []
+        if not text and not blocks:
+            raise SlackError("no_text")
+        if len(text) > 40000:
+            raise SlackError("msg_too_long")
+        problems = validate_blocks(blocks) if blocks else []
+        if problems:
+            raise SlackError("invalid_blocks", errors=problems)
+        for piece in mrkdwn_texts(text, blocks):
+            self.pings.extend(match.group(0) for match in SPECIAL_MENTION.finditer(piece))
+        return text, blocks
+
+    @staticmethod
+    def _channel_json(channel: Channel) -> dict:
+        return {
+            "id": channel.id,
+            "name": channel.name,
+            "is_channel": not channel.is_private,
+            "is_private": channel.is_private,
+            "is_im": channel.is_im,
+            "is_member": BOT_USER in channel.members,
+            "created": int(channel.created),
+            "num_members": len(channel.members),
+        }
+
+    # ----- Web API methods -----
+
+    def api_auth_test(self, params):
+        return {
+            "url": "https://emulator.slack.test/",
+            "team": "Emulator",
+            "user": "klaxon",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": "BKLAXON",
+        }
+
+    def api_apps_connections_open(self, params):
+        ticket = uuid.uuid4().hex
+        return {"url": f"ws://127.0.0.1:{self.ws_port}/link/?ticket={ticket}"}
+
+    def api_views_open(self, params):
+        trigger_id = params.get("trigger_id")
+        trigger = self.triggers.get(trigger_id)
+        if trigger is None:
+            raise SlackError("invalid_trigger_id")
+        if trigger["used"] or time.time() - trigger["issued"] > TRIGGER_TTL:
+            raise SlackError("expired_trigger_id")
+        trigger["used"] = True
+        view = self._json_param(params, "view")
+        problems = validate_view(view)
+        if problems:
+            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+        view_id = self._new_id("V")
+        stored = {
+            **view,
+            "id": view_id,
+            "team_id": TEAM,
+            "user": trigger["user"],
+            "hash": uuid.uuid4().hex,
+            "state": {"values": {}},
+        }
+        self.views[view_id] = stored
+        self.view_by_trigger[trigger_id] = view_id
+        return {"view": stored}
+
+    def api_conversations_create(self, params):
+        name = params.get("name") or ""
+        if not name:
+            raise SlackError("invalid_name_required")
+        if len(name) > 80:
+            raise SlackError("invalid_name_maxlength")
+        if not CHANNEL_NAME.fullmatch(name):
+            raise SlackError("invalid_name_specials")
+        if any(c.name == name for c in self.channels.values()):
+            raise SlackError("name_taken")
+        is_private = str(params.get("is_private", "false")).lower() == "true"
+        channel = self.add_channel(self._new_id("C"), name, {BOT_USER}, is_private)
+        return {"channel": self._channel_json(channel)}
+
+    def api_conversations_invite(self, params):
+        channel = self._channel(params.get("channel"))
+        self._member(channel)
+        users = [u for u in (params.get("users") or "").split(",") if u]
+        if not users:
+            raise SlackError("no_user")
+        for user_id in users:
+            if user_id == BOT_USER:
+                raise SlackError("cant_invite_self")
+            if user_id not in self.users:
+                raise SlackError("user_not_found")
+        if all(u in channel.members for u in users):
+            raise SlackError("already_in_channel")
+        channel.members.update(users)
+        return {"channel": self._channel_json(channel)}
+
+    def api_conversations_join(self, params):
+        channel = self._channel(params.get("channel"))
+        if channel.is_private or channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        channel.members.add(BOT_USER)
+        return {"channel": self._channel_json(channel)}
+
+    def api_conversations_info(self, params):
+        return {"channel": self._channel_json(self._channel(params.get("channel")))}
+
+    def api_conversations_list(self, params):
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        listed = [c for c in self.channels.values() if not c.is_im]
+        page = listed[start : start + limit]
+        cursor = str(start + limit) if start + limit < len(listed) else ""
+        return {
+            "channels": [self._channel_json(c) for c in page],
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def api_chat_postMessage(self, params):
+        channel = self._channel(params.get("channel"))
+        self._member(channel)
+        text, blocks = self._check_message(params)
+        message = Message(channel.id, self._new_ts(), text, blocks, BOT_USER)
+        self.messages.append(message)
+        return {
+            "channel": channel.id,
+            "ts": message.ts,
+            "message": {"text": text, "blocks": blocks, "ts": message.ts},
+        }
+
+    def api_chat_postEphemeral(self, params):
+        channel = self._channel(params.get("channel"))
+        self._member(channel)
+        user = params.get("user")
+        if user not in channel.members:
+            raise SlackError("user_not_in_channel")
+        text, blocks = self._check_message(params)
+        message = Message(channel.id, self._new_ts(), text, blocks, BOT_USER, ephemeral_to=user)
+        self.messages.append(message)
+        return {"message_ts": message.ts}
+
+    def api_chat_update(self, params):
+        channel = self._channel(params.get("channel"))
+        message = self.message(channel.id, params.get("ts"))
+        if message is None:
+            raise SlackError("message_not_found")
+        if message.user != BOT_USER:
+            raise SlackError("cant_update_message")
+        message.text, message.blocks = self._check_message(params)
+        message.edits += 1
+        return {"channel": channel.id, "ts": message.ts, "text": message.text}
+
+    def api_pins_add(self, params):
+        channel = self._channel(params.get("channel"))
+        self._member(channel)
+        if self.message(channel.id, params.get("timestamp")) is None:
+            raise SlackError("message_not_found")
+        key = (channel.id, params["timestamp"])
+        if key in self.pins:
+            raise SlackError("already_pinned")
+        self.pins.add(key)
+        return {}
+
+    def api_users_info(self, params):
+        user = self.users.get(params.get("user"))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user}
+
+    def api_usergroups_list(self, params):
+        return {
+            "usergroups": [
+                {"id": g["id"], "handle": h, "user_count": len(g["users"])}
+                for h, g in self.usergroups.items()
+            ]
+        }
+
+    def api_usergroups_users_list(self, params):
+        for group in self.usergroups.values():
+            if group["id"] == params.get("usergroup"):
+                return {"users": sorted(group["users"])}
+        raise SlackError("no_such_subteam")
+
+    # ----- response_url -----
+
+    def new_response_url(self) -> str:
+        key = uuid.uuid4().hex
+        self.response_urls[key] = {"uses": 0, "issued": time.time(), "messages": []}
+        return f"{self.base_url}/response/{key}"
+
+    def _response_url(self, key: str, raw: bytes):
+        with self.changed:
+            entry = self.response_urls.get(key)
+            if entry is None or entry["uses"] >= 5 or time.time() - entry["issued"] > 1800:
+                return 404, b"no_service"
+            entry["uses"] += 1
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                return 400, b"invalid_payload"
+            for piece in mrkdwn_texts(body.get("text"), body.get("blocks")):
+                self.pings.extend(m.group(0) for m in SPECIAL_MENTION.finditer(piece))
+            entry["messages"].append(body)
+            self.changed.notify_all()
+        return 200, b"ok"
+
+    # ----- Socket Mode -----
+
+    def _socket(self, connection) -> None:
+        with self.changed:
+            self.connections.append(connection)
+            self.connects += 1
+            self.changed.notify_all()
+        try:
+            connection.send(
+                json.dumps(
+                    {
+                        "type": "hello",
+                        "num_connections": len(self.connections),
+                        "connection_info": {"app_id": APP_ID},
+                        "debug_info": {"host": "emulator", "approximate_connection_time": 3600},
+                    }
+                )
+            )
+            for raw in connection:
+                now = time.perf_counter()
+                try:
+                    message = json.loads(raw)
+                except ValueError:
+                    continue
+                envelope_id = message.get("envelope_id")
+                if envelope_id:
+                    with self.changed:
+                        self.acks[envelope_id] = message.get("payload") or {}
+                        self.ack_times[envelope_id] = now
+                        self.changed.notify_all()
+        except ConnectionClosed:
+            pass
+        finally:
+            with self.changed:
+                if connection in self.connections:
+                    self.connections.remove(connection)
+                self.changed.notify_all()
+
+    def drop_connections(self) -> None:
+        for connection in list(self.connections):
+            connection.close()
+
+    def send_envelope(
+        self, kind: str, payload: dict, *, wait: bool = True, timeout: float = 5.0
+    ) -> dict | None:
+        """Deliver an envelope to the bot; with `wait`, return the payload of its ack."""
+        self.wait_for(lambda: self.connections, timeout=10, what="a Socket Mode connection")
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        connection = self.connections[-1]
+        self.sent_at[envelope_id] = time.perf_counter()
+        connection.send(json.dumps(envelope))
+        if not wait:
+            return None
+        self.wait_for(
+            lambda: envelope_id in self.acks, timeout=timeout, what=f"the ack of a {kind} envelope"
+        )
+        return {
+            "envelope_id": envelope_id,
+            "payload": self.acks[envelope_id],
+            "latency": self.ack_times[envelope_id] - self.sent_at[envelope_id],
+        }
+
+    def slash_command(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user: str = "UALICE",
+        channel: str = "CGENERAL",
+        **kwargs,
+    ) -> dict:
+        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
+        with self.lock:
+            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
+            response_url = self.new_response_url()
+        channel_obj = self.channels.get(channel)
+        payload = {
+            "token": "deprecated",
+            "team_id": TEAM,
+            "team_domain": "emulator",
+            "channel_id": channel,
+            "channel_name": channel_obj.name if channel_obj else "",
+            "user_id": user,
+            "user_name": self.users[user]["name"],
+            "command": command,
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+        result = self.send_envelope("slash_commands", payload, **kwargs)
+        return {**(result or {}), "trigger_id": trigger_id, "response_url": response_url}
+
+    def submit_view(
+        self, view_id: str, values: dict, *, user: str = "UALICE", wait: bool = True
+    ) -> dict | None:
+        view = self.views[view_id]
+        declared = {
+            b.get("block_id"): b["element"].get("action_id")
+            for b in view["blocks"]
+            if b.get("type") == "input"
+        }
+        for block_id, actions in values.items():
+            if block_id not in declared or set(actions) != {declared[block_id]}:
+                raise AssertionError(f"{block_id} is not an input of view {view_id}")
+        submitted = {**view, "state": {"values": values}}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "emulator"},
+            "user": {"id": user, "name": self.users[user]["name"], "team_id": TEAM},
+            "api_app_id": APP_ID,
+            "token": "deprecated",
+            "trigger_id": f"{next(self._ids)}.{uuid.uuid4().hex[:10]}",
+            "view": submitted,
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }
+        return self.send_envelope("interactive", payload, wait=wait)
+
+    # ----- queries for tests -----
+
+    def wait_for(self, predicate, *, timeout: float = 5.0, what: str = "a condition"):
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+                self.changed.wait(min(remaining, 0.05))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def message(self, channel_id: str, ts: str | None) -> Message | None:
+        return next((m for m in self.messages if m.channel == channel_id and m.ts == ts), None)
+
+    def channel_named(self, name: str) -> Channel | None:
+        return next((c for c in self.channels.values() if c.name == name), None)
+
+    def messages_in(self, channel_id: str) -> list[Message]:
+        with self.lock:
+            return [m for m in self.messages if m.channel == channel_id]
+
+    def view_opened_by(self, trigger_id: str, timeout: float = 5.0) -> dict:
+        view_id = self.wait_for(
+            lambda: self.view_by_trigger.get(trigger_id),
+            timeout=timeout,
+            what="views.open for the command's trigger",
+        )
+        return self.views[view_id]
+
+    def replies(self, response_url: str) -> list[dict]:
+        return self.response_urls[response_url.rsplit("/", 1)[-1]]["messages"]
