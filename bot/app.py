@@ -10,11 +10,10 @@ import logging
 import os
 import signal
 import threading
-import time
 
 import structlog
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
@@ -45,24 +44,23 @@ def _interaction_kind(body: dict) -> str:
 
 
 def _attach(services: Services):
-    """Global middleware: give each interaction the services, a request id and log context."""
+    """Global middleware: give each interaction the services, a request id and log context.
+
+    Bolt runs the listener after the middleware chain has returned, in the same thread, so
+    the log context is bound (not scoped) here and replaced at the next interaction.
+    """
 
     def middleware(body, context, next):
         request_id = new_request_id()
         context["services"] = services
         context["request_id"] = request_id
         kind = _interaction_kind(body)
-        started = time.perf_counter()
-        with structlog.contextvars.bound_contextvars(
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
             request_id=request_id, user=context.get("user_id"), interaction=kind
-        ):
-            response = next()
-            log.info(
-                "interaction_handled",
-                status=response.status if response else None,
-                ack_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
-            return response
+        )
+        log.info("interaction_received")
+        return next()
 
     return middleware
 

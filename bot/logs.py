@@ -81,5 +81,7 @@ def configure(level: str = "INFO", *, secrets: Iterable[str] = (), stream=None) 
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # The libraries' INFO chatter (every envelope, every job run) drowns our events.
-    for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "peewee", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))
+    for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "peewee", "urllib3", "websocket"):
+        logging.getLogger(noisy).setLevel(
+            max(root.level, logging.WARNING if root.level > logging.DEBUG else logging.DEBUG)
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -170,7 +171,7 @@ class SlackEmulator:
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.http.daemon_threads = True
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
-        self.ws = serve(self._socket, "127.0.0.1", 0, ping_interval=None)
+        self.ws = serve(self._socket, "127.0.0.1", 0, ping_interval=None, close_timeout=0.5)
         threading.Thread(target=self.ws.serve_forever, daemon=True).start()
         return self
 
@@ -549,9 +550,27 @@ class SlackEmulator:
                     self.connections.remove(connection)
                 self.changed.notify_all()
 
-    def drop_connections(self) -> None:
+    def drop_connections(self, *, abrupt: bool = False) -> None:
+        """Close every Socket Mode connection: politely (a close frame) or by cutting TCP."""
         for connection in list(self.connections):
-            connection.close()
+            if abrupt:
+                connection.socket.shutdown(socket.SHUT_RDWR)
+            else:
+                # close() waits for the peer's close frame; don't hold the test up for it.
+                threading.Thread(target=connection.close, daemon=True).start()
+
+    def request_refresh(self) -> None:
+        """What Slack does every few hours: ask the client to reconnect elsewhere."""
+        for connection in list(self.connections):
+            connection.send(
+                json.dumps(
+                    {
+                        "type": "disconnect",
+                        "reason": "refresh_requested",
+                        "debug_info": {"host": "emulator"},
+                    }
+                )
+            )
 
     def send_envelope(
         self, kind: str, payload: dict, *, wait: bool = True, timeout: float = 5.0
