@@ -61,3 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except StartupError as error:
         print(error, file=sys.stderr)
         return 1
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

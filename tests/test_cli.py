@@ -1,0 +1,69 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def klaxon(*args, env=None, cwd):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KLAXON_"))}
+    base["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args]
+        if args[:1] != ("-m",)
+        else [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def test_run_without_tokens_says_how_to_get_them(tmp_path):
+    result = klaxon("-m", "bot", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert "slack-manifest.yml" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_stops_the_start_with_one_line(tmp_path):
+    (tmp_path / "config.toml").write_text("[ack]\nrate_limit = -1\n")
+    env = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_APP_TOKEN": "xapp-x"}
+    result = klaxon("-m", "bot", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("config error: [ack].rate_limit:")
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_slack_unreachable_is_one_line_not_a_traceback(tmp_path):
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_APP_TOKEN": "xapp-x",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    result = klaxon("-m", "bot", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot reach Slack at http://127.0.0.1:9/api/" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/k.db"}
+    first = klaxon("-m", "bot.cli", "migrate", env=env, cwd=tmp_path)
+    assert first.returncode == 0 and "applied 0001_initial" in first.stdout
+    again = klaxon("-m", "bot.cli", "migrate", env=env, cwd=tmp_path)
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_a_bad_database_url(tmp_path):
+    result = klaxon("-m", "bot.cli", "migrate", env={"DATABASE_URL": "mysql://x/y"}, cwd=tmp_path)
+    assert result.returncode == 2 and "DATABASE_URL: unsupported scheme" in result.stderr
+
+
+def test_help(tmp_path):
+    result = klaxon("-m", "bot.cli", "--help", cwd=tmp_path)
+    assert result.returncode == 0 and "migrate" in result.stdout and "run" in result.stdout

@@ -1,0 +1,42 @@
+import io
+import json
+import logging
+
+import structlog
+
+from bot import logs
+
+
+def capture(secrets=()):
+    stream = io.StringIO()
+    logs.configure("INFO", secrets=secrets, stream=stream)
+    return stream
+
+
+def lines(stream):
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_json_lines_with_timestamp_level_and_context():
+    stream = capture()
+    with structlog.contextvars.bound_contextvars(request_id="r1"):
+        structlog.get_logger("klaxon").info("incident_declared", incident_ref="INC-1")
+    [line] = lines(stream)
+    assert line["event"] == "incident_declared" and line["request_id"] == "r1"
+    assert line["level"] == "info" and line["timestamp"].endswith("Z")
+
+
+def test_tokens_are_redacted_everywhere():
+    stream = capture(secrets=["s3cr3t-value-without-shape"])
+    log = structlog.get_logger("klaxon")
+    log.info("oops", token="xoxb-1234-5678-abcdef", nested={"t": ["xapp-1-A0-123-abc"]})
+    log.info("config s3cr3t-value-without-shape")
+    try:
+        raise RuntimeError("bad token xoxp-99-88-77")
+    except RuntimeError:
+        log.exception("failed")
+    logging.getLogger("slack_sdk").warning("header Bearer xoxb-111-222-333")
+    text = stream.getvalue()
+    for secret in ("1234-5678", "A0-123-abc", "s3cr3t", "99-88-77", "111-222-333"):
+        assert secret not in text
+    assert text.count("[REDACTED]") >= 5
