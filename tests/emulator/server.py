@@ -49,6 +49,7 @@ class Call:
     at: float
     response: dict | None = None
     status: int = 200
+    done_at: float | None = None
 
 
 @dataclass
@@ -102,6 +103,7 @@ class SlackEmulator:
         self.acks: dict[str, dict] = {}
         self.ack_times: dict[str, float] = {}
         self.sent_at: dict[str, float] = {}
+        self.sent_wall: dict[str, float] = {}
         self._seed()
 
     # ----- set-up -----
@@ -237,7 +239,7 @@ class SlackEmulator:
             except SlackError as error:
                 body = {"ok": False, "error": error.error, **error.extra}
         with self.changed:
-            call.response, call.status = body, status
+            call.response, call.status, call.done_at = body, status, time.time()
             self.changed.notify_all()
         self._send(request, status, body, headers)
 
@@ -575,7 +577,7 @@ class SlackEmulator:
     def send_envelope(
         self, kind: str, payload: dict, *, wait: bool = True, timeout: float = 5.0
     ) -> dict | None:
-        """Deliver an envelope to the bot; with `wait`, return the payload of its ack."""
+        """Deliver an envelope to the bot; with `wait`, also return its ack and latency."""
         self.wait_for(lambda: self.connections, timeout=10, what="a Socket Mode connection")
         envelope_id = str(uuid.uuid4())
         envelope = {
@@ -588,9 +590,10 @@ class SlackEmulator:
         }
         connection = self.connections[-1]
         self.sent_at[envelope_id] = time.perf_counter()
+        self.sent_wall[envelope_id] = time.time()
         connection.send(json.dumps(envelope))
         if not wait:
-            return None
+            return {"envelope_id": envelope_id}
         self.wait_for(
             lambda: envelope_id in self.acks, timeout=timeout, what=f"the ack of a {kind} envelope"
         )
@@ -630,7 +633,7 @@ class SlackEmulator:
             "trigger_id": trigger_id,
         }
         result = self.send_envelope("slash_commands", payload, **kwargs)
-        return {**(result or {}), "trigger_id": trigger_id, "response_url": response_url}
+        return {**result, "trigger_id": trigger_id, "response_url": response_url}
 
     def submit_view(
         self, view_id: str, values: dict, *, user: str = "UALICE", wait: bool = True
