@@ -24,9 +24,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def summary_ms(values: list[float]) -> str:
-    return (f"p50 {percentile(values, 0.5) * 1000:.2f} ms, "
-            f"p99 {percentile(values, 0.99) * 1000:.2f} ms, "
-            f"mean {statistics.fmean(values) * 1000:.2f} ms, max {max(values) * 1000:.2f} ms")
+    return (
+        f"p50 {percentile(values, 0.5) * 1000:.2f} ms, "
+        f"p99 {percentile(values, 0.99) * 1000:.2f} ms, "
+        f"mean {statistics.fmean(values) * 1000:.2f} ms, max {max(values) * 1000:.2f} ms"
+    )
 
 
 def arguments(description: str) -> argparse.Namespace:

@@ -1,6 +1,6 @@
 """Benchmark /incident against the emulator: ack latency, declaration time, API calls.
 
-    python bench/declare.py [--backend sqlite|postgresql]
+python bench/declare.py [--backend sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -31,16 +31,25 @@ def declarations(emulator) -> tuple[list[float], list[int]]:
         command = emulator.slash_command("/incident", f"Declared {index}")
         view = emulator.view_opened_by(command["trigger_id"])
         before = len(emulator.calls)
-        sent = emulator.submit_view(view["id"], form_values(title=f"Declared {index}",
-                                                            lead="UBOB"), wait=False)
+        sent = emulator.submit_view(
+            view["id"], form_values(title=f"Declared {index}", lead="UBOB"), wait=False
+        )
         announced = emulator.wait_for(
-            lambda: [c for c in emulator.calls[before:] if c.method == "chat.postMessage"
-                     and c.params.get("channel") == "incidents" and c.done_at],
-            timeout=10, what="the announcement")[0]
+            lambda: [
+                c
+                for c in emulator.calls[before:]
+                if c.method == "chat.postMessage"
+                and c.params.get("channel") == "incidents"
+                and c.done_at
+            ],
+            timeout=10,
+            what="the announcement",
+        )[0]
         durations.append(announced.done_at - emulator.sent_wall[sent["envelope_id"]])
         emulator.wait_for(lambda: emulator.replies(command["response_url"]), timeout=10)
-        calls.append(1 + sum(1 for c in emulator.calls[before:]
-                             if c.method not in NOT_WEB_API))  # + views.open
+        calls.append(
+            1 + sum(1 for c in emulator.calls[before:] if c.method not in NOT_WEB_API)
+        )  # + views.open
     return durations, calls
 
 
@@ -53,12 +62,16 @@ def main() -> None:
         durations, calls = declarations(emulator)
     print(f"backend: {args.backend}")
     print(f"/incident ack latency over {COMMANDS} commands: {summary_ms(acks)}")
-    print(f"declaration, submit to announcement, over {DECLARATIONS}: "
-          f"median {statistics.median(durations) * 1000:.1f} ms, "
-          f"p99 {percentile(durations, 0.99) * 1000:.1f} ms")
-    print(f"Web API calls per declaration: max {max(calls)}, mean {statistics.fmean(calls):.1f}"
-          " (views.open, conversations.create, conversations.invite, chat.postMessage x2,"
-          " pins.add; plus one response_url post)")
+    print(
+        f"declaration, submit to announcement, over {DECLARATIONS}: "
+        f"median {statistics.median(durations) * 1000:.1f} ms, "
+        f"p99 {percentile(durations, 0.99) * 1000:.1f} ms"
+    )
+    print(
+        f"Web API calls per declaration: max {max(calls)}, mean {statistics.fmean(calls):.1f}"
+        " (views.open, conversations.create, conversations.invite, chat.postMessage x2,"
+        " pins.add; plus one response_url post)"
+    )
 
 
 if __name__ == "__main__":

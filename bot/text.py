@@ -49,3 +49,23 @@ def channel_name(prefix: str, declared_at: datetime, title: str, ref: str, attem
         slug = slugify(ref)
     slug = slug[:room].rstrip("-")
     return f"{head}{slug}{suffix}"
+
+
+_SLACK_MARKUP = re.compile(r"<([@#!]?)([^|>]*)(?:\|([^>]*))?>")
+
+
+def readable(text: str) -> str:
+    """Slack's escaped command text as a person wrote it.
+
+    With should_escape on, Slack sends "@bob" as "<@U123|bob>", "#ops" as "<#C1|ops>",
+    links as "<https://…|label>" and &, <, > as entities. Used to prefill forms.
+    """
+
+    def plain(match: re.Match) -> str:
+        sigil, target, label = match.groups()
+        if sigil == "!":  # <!here>, <!subteam^S1|@oncall>
+            return "@" + (label or target.split("^")[0]).lstrip("@")
+        return sigil + (label or target)
+
+    unmarked = _SLACK_MARKUP.sub(plain, text)
+    return unmarked.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

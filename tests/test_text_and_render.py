@@ -128,3 +128,19 @@ def test_confirmation_lists_what_failed():
     assert "INC-42 declared. Join <#C1>" in render.confirmation_text(incident(), [])
     text = render.confirmation_text(incident(channel_id=None), ["the channel could not be made"])
     assert "INC-42 is saved" in text and "• the channel could not be made" in text
+
+
+@pytest.mark.parametrize(
+    "escaped, plain",
+    [
+        ("DB down for <@U123|bob>", "DB down for @bob"),
+        ("see <#C1|ops> and <https://status.example.com|status>", "see #ops and status"),
+        ("<!here> cache &amp; queue &lt;3", "@here cache & queue <3"),
+        ("<https://x.example>", "https://x.example"),
+        ("plain", "plain"),
+    ],
+)
+def test_readable(escaped, plain):
+    from bot.text import readable
+
+    assert readable(escaped) == plain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.text import readable
 from bot.workflows import declare
 
 
@@ -13,7 +14,7 @@ def handle(ack, command: dict, context) -> None:
         declare.open_form,
         services,
         trigger_id=command["trigger_id"],
-        title=command.get("text") or "",
+        title=readable(command.get("text") or ""),
         response_url=command.get("response_url"),
     )
 
