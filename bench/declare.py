@@ -25,31 +25,30 @@ def ack_latency(emulator) -> list[float]:
     return latencies
 
 
+def announcement_after(emulator, before: int):
+    return [
+        c
+        for c in emulator.calls[before:]
+        if c.method == "chat.postMessage" and c.params.get("channel") == "incidents" and c.done_at
+    ]
+
+
 def declarations(emulator) -> tuple[list[float], list[int]]:
     durations, calls = [], []
     for index in range(DECLARATIONS):
-        command = emulator.slash_command("/incident", f"Declared {index}")
+        title = f"Declared {index}"
+        command = emulator.slash_command("/incident", title)
         view = emulator.view_opened_by(command["trigger_id"])
         before = len(emulator.calls)
-        sent = emulator.submit_view(
-            view["id"], form_values(title=f"Declared {index}", lead="UBOB"), wait=False
+        sent = emulator.submit_view(view["id"], form_values(title=title, lead="UBOB"), wait=False)
+        [announced] = emulator.wait_for(
+            lambda b=before: announcement_after(emulator, b), timeout=10, what="the announcement"
         )
-        announced = emulator.wait_for(
-            lambda: [
-                c
-                for c in emulator.calls[before:]
-                if c.method == "chat.postMessage"
-                and c.params.get("channel") == "incidents"
-                and c.done_at
-            ],
-            timeout=10,
-            what="the announcement",
-        )[0]
         durations.append(announced.done_at - emulator.sent_wall[sent["envelope_id"]])
-        emulator.wait_for(lambda: emulator.replies(command["response_url"]), timeout=10)
-        calls.append(
-            1 + sum(1 for c in emulator.calls[before:] if c.method not in NOT_WEB_API)
-        )  # + views.open
+        url = command["response_url"]
+        emulator.wait_for(lambda u=url: emulator.replies(u), timeout=10)
+        web_api = [c for c in emulator.calls[before:] if c.method not in NOT_WEB_API]
+        calls.append(1 + len(web_api))  # + the views.open before the submission
     return durations, calls
 
 
