@@ -10,7 +10,7 @@ import time
 
 from common import arguments, percentile, running_daemon, summary_ms
 
-from tests.test_declare_e2e import form_values
+from tests.helpers import form_values
 
 COMMANDS = 200
 DECLARATIONS = 50

@@ -19,15 +19,20 @@ from slack_sdk.errors import SlackApiError
 
 from bot import logs
 from bot.config import Config
+from bot.people import People
+from bot.roles import RoleDirectory
 from bot.services import Background, Services, new_request_id
 from bot.slack import web_client
+from handlers.actions import acknowledge as acknowledge_action
 from handlers.commands import incident as incident_command
+from handlers.commands import incident_ack as incident_ack_command
 from handlers.views import declare as declare_view
+from scheduler import start as start_scheduler
 from store import db, migrate
 
 log = structlog.get_logger("klaxon")
 
-LISTENERS = (incident_command, declare_view)
+LISTENERS = (incident_command, incident_ack_command, declare_view, acknowledge_action)
 
 
 class StartupError(Exception):
@@ -108,16 +113,35 @@ def _open_store(config: Config):
     return database
 
 
+SOCKET_CLOSE_TIMEOUT = 2.0
+
+
+def _close_socket(handler: SocketModeHandler) -> None:
+    """Close Socket Mode, but don't let a slow close handshake hold the shutdown.
+
+    websocket-client's close waits for the reader thread, which may sit in a blocking read
+    for up to its ping interval (10 s). Envelopes not yet acknowledged are redelivered by
+    Slack to another connection, so nothing is lost by not waiting.
+    """
+    closer = threading.Thread(target=handler.close, name="socket-close", daemon=True)
+    closer.start()
+    closer.join(SOCKET_CLOSE_TIMEOUT)
+
+
 def run(config: Config) -> int:
     logs.configure(
         os.environ.get("LOG_LEVEL", "INFO"), secrets=(config.bot_token, config.app_token)
     )
     database = _open_store(config)
+    slack = web_client(config)
+    people = People(slack)
     services = Services(
         config=config,
-        slack=web_client(config),
+        slack=slack,
         database=database,
         background=Background(database, config.workers),
+        people=people,
+        roles=RoleDirectory(config.roles, people),
     )
     try:
         app = build_app(services)
@@ -134,11 +158,13 @@ def run(config: Config) -> int:
         handler.connect()
     except SlackApiError as error:
         raise StartupError(f"Slack refused the app token: {logs.redact(str(error))}") from None
+    scheduler = start_scheduler(services)
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
     stop.wait()
 
     log.info("klaxon_stopping")
-    handler.close()
+    _close_socket(handler)
+    scheduler.shutdown(wait=True)
     services.background.shutdown()
     db.close(database)
     log.info("klaxon_stopped")

@@ -29,6 +29,73 @@ def _migrate(_args) -> int:
     return 0
 
 
+def _operator() -> str:
+    """Who ran the command, for the audit trail."""
+    return f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
+
+
+def _open_store():
+    from store import db, migrate
+
+    database = db.open_database(configuration.database_url(os.environ))
+    database.connect()
+    if migrate.pending(database):
+        database.close()
+        raise configuration.ConfigError(
+            "database error: migrations are pending; run `klaxon migrate` first"
+        )
+    return database
+
+
+def _roles(args) -> int:
+    from store import audit
+    from store import roles as stored
+
+    holder_pattern = configuration.HOLDER
+    database = _open_store()
+    try:
+        if args.action == "list":
+            config = configuration.load(require_tokens=False)
+            rows = [
+                (role, holder, "config")
+                for role, holders in config.roles.items()
+                for holder in holders
+                if args.role in (None, role)
+            ]
+            rows += [
+                (
+                    g.role,
+                    g.holder,
+                    f"granted by {g.granted_by or '?'} {g.granted_at:%Y-%m-%dT%H:%M:%SZ}",
+                )
+                for g in stored.grants(args.role)
+            ]
+            for role, holder, source in sorted(rows):
+                print(f"{role}\t{holder}\t{source}")
+            if not rows:
+                print("no role holders" + (f" for {args.role}" if args.role else ""))
+            return 0
+        if not holder_pattern.fullmatch(args.holder):
+            print(
+                f"roles: {args.holder!r} is not a user id (U…), @usergroup or email",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        if args.action == "grant":
+            changed = stored.grant(args.role, args.holder, granted_by=_operator())
+            verb = "granted" if changed else "already held"
+        else:
+            changed = stored.revoke(args.role, args.holder)
+            verb = "revoked" if changed else "was not held"
+        if changed:
+            action = {"grant": "role_granted", "revoke": "role_revoked"}[args.action]
+            audit.record(action, actor_id=_operator(), role=args.role, holder=args.holder)
+        print(f"{args.role} {verb}: {args.holder}")
+        return 0
+    finally:
+        database.close()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="klaxon", description="Incident response for Slack.")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -42,10 +109,26 @@ def parser() -> argparse.ArgumentParser:
         help="apply pending database migrations",
         description="Apply pending migrations to the database in DATABASE_URL.",
     )
+    roles = commands.add_parser(
+        "roles",
+        help="grant, revoke and list roles",
+        description="Roles stored in the database, on top of the holders in [roles].",
+    )
+    role_actions = roles.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in (("grant", "give ROLE to HOLDER"), ("revoke", "take ROLE from HOLDER")):
+        sub = role_actions.add_parser(action, help=text, description=text.capitalize() + ".")
+        sub.add_argument("role", metavar="ROLE", help="e.g. ops_admin")
+        sub.add_argument("holder", metavar="HOLDER", help="a Slack user id, @usergroup or email")
+    listing = role_actions.add_parser(
+        "list",
+        help="who holds which role",
+        description="Holders from the config and stored grants.",
+    )
+    listing.add_argument("role", metavar="ROLE", nargs="?", help="only this role")
     return root
 
 
-COMMANDS = {"run": _run, "migrate": _migrate}
+COMMANDS = {"run": _run, "migrate": _migrate, "roles": _roles}
 
 
 def main(argv: list[str] | None = None) -> int:

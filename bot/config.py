@@ -110,7 +110,7 @@ def _positive_duration(value: Any) -> timedelta:
 
 _CHANNEL_NAME = r"[a-z0-9][a-z0-9_-]{0,79}"
 _TARGET = re.compile(r"#[a-z0-9][a-z0-9_-]{0,79}|@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}")
-_HOLDER = re.compile(r"@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}|[^@\s]+@[^@\s]+\.[^@\s]+")
+HOLDER = re.compile(r"@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}|[^@\s]+@[^@\s]+\.[^@\s]+")
 
 _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "slack": {
@@ -157,7 +157,7 @@ def _parse_roles(table: Any) -> dict[str, tuple[str, ...]]:
         if not isinstance(holders, list):
             raise _fail(key, f"expected a list of user ids and @usergroups, got {holders!r}")
         for holder in holders:
-            if not isinstance(holder, str) or not _HOLDER.fullmatch(holder):
+            if not isinstance(holder, str) or not HOLDER.fullmatch(holder):
                 raise _fail(key, f"expected a user id (U…), @usergroup or email, got {holder!r}")
         roles[role] = tuple(holders)
     return roles

@@ -69,6 +69,31 @@ def _acknowledgement(incident) -> str:
     return f"{user(incident.acknowledged_by_id)} {date_token(incident.acknowledged_at)}"
 
 
+ACK_ACTION = "acknowledge"
+
+
+def acknowledge_button(incident) -> dict:
+    return {
+        "type": "button",
+        "action_id": ACK_ACTION,
+        "style": "primary",
+        "text": {"type": "plain_text", "text": "Acknowledge"},
+        "value": str(incident.id),
+    }
+
+
+def _needs_ack(incident) -> bool:
+    return incident.acknowledged_at is None and incident.status != "resolved"
+
+
+def _actions(incident) -> list[dict]:
+    """The buttons an incident message carries in its current state (none may be dead)."""
+    buttons = [acknowledge_button(incident)] if _needs_ack(incident) else []
+    if not buttons:
+        return []
+    return [{"type": "actions", "block_id": "incident_actions", "elements": buttons}]
+
+
 def summary_blocks(incident) -> list[dict]:
     """The pinned, living summary message in the incident channel."""
     severity = incident.severity
@@ -117,7 +142,7 @@ def summary_blocks(incident) -> list[dict]:
             ],
         }
     )
-    return blocks
+    return blocks + _actions(incident)
 
 
 def summary_text(incident) -> str:
@@ -148,7 +173,7 @@ def announcement_blocks(incident) -> list[dict]:
             ],
         }
     )
-    return blocks
+    return blocks + _actions(incident)
 
 
 def announcement_text(incident) -> str:
@@ -165,3 +190,41 @@ def confirmation_text(incident, failures: Sequence[str]) -> str:
         return f":white_check_mark: {incident.display_ref} declared. Join {where}."
     listed = "\n".join(f"• {failure}" for failure in failures)
     return f":warning: {incident.display_ref} is saved, but not every step worked:\n{listed}"
+
+
+def awaiting_ack_blocks(waiting) -> list[dict]:
+    """The ephemeral list `/incident-ack` shows outside an incident channel."""
+    if not waiting:
+        return [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "No open incidents are waiting for acknowledgement.",
+                },
+            }
+        ]
+    blocks = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*{len(waiting)} incident(s) waiting for acknowledgement*",
+            },
+        }
+    ]
+    for incident in waiting:
+        line = (
+            f"{SEVERITY_EMOJI.get(incident.severity, '')} *{incident.severity} "
+            f"{incident.display_ref}* {escape(incident.title)}\n"
+            f"Declared {date_token(incident.declared_at)} · "
+            f"{channel_link(incident.channel_id, incident.channel_name)}"
+        )
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": trim(line, SECTION_MAX)},
+                "accessory": acknowledge_button(incident),
+            }
+        )
+    return blocks

@@ -12,6 +12,8 @@ import structlog
 from slack_sdk import WebClient
 
 from bot.config import Config
+from bot.people import People
+from bot.roles import RoleDirectory
 
 log = structlog.get_logger("klaxon")
 
@@ -56,3 +58,5 @@ class Services:
     slack: WebClient
     database: peewee.Database
     background: Background
+    people: People
+    roles: RoleDirectory

@@ -95,6 +95,10 @@ def by_channel(channel_id: str) -> Incident | None:
     return Incident.get_or_none(Incident.channel_id == channel_id)
 
 
+def by_channel_name(name: str) -> Incident | None:
+    return Incident.get_or_none(Incident.channel_name == name)
+
+
 def channel_name_taken(name: str) -> bool:
     return Incident.select().where(Incident.channel_name == name).exists()
 
@@ -135,3 +139,46 @@ def declared_since(since: datetime, limit: int = 10) -> list[Incident]:
 
 def count() -> int:
     return Incident.select().count()
+
+
+def acknowledge(
+    incident: Incident, *, user_id: str, email: str | None, now: datetime | None = None
+) -> bool:
+    """Record the acknowledgement if nobody has acknowledged it yet. True for the winner.
+
+    One conditional UPDATE decides: of two acknowledgements racing (two people, two
+    replicas), exactly one matches `acknowledged_at IS NULL`. An incident someone already
+    moved on to `monitoring` keeps that status.
+    """
+    now = now or utcnow()
+    query = Incident.update(
+        status=peewee.Case(None, [(Incident.status == "open", "acknowledged")], Incident.status),
+        acknowledged_by_id=user_id,
+        acknowledged_by_email=email,
+        acknowledged_at=now,
+        updated_at=now,
+    ).where(
+        (Incident.id == incident.id)
+        & Incident.acknowledged_at.is_null()
+        & (Incident.status != "resolved")
+    )
+    with write_transaction():
+        if query.execute() != 1:
+            return False
+        add_event(incident, "acknowledged", "Acknowledged", actor_id=user_id, now=now)
+    return True
+
+
+SEVERITY_ORDER = peewee.Case(
+    Incident.severity, [("SEV1", 1), ("SEV2", 2), ("SEV3", 3), ("SEV4", 4)], 5
+)
+
+
+def awaiting_acknowledgement(limit: int = 20) -> list[Incident]:
+    """Unresolved incidents nobody has acknowledged: most severe first, then newest."""
+    return list(
+        Incident.select()
+        .where(Incident.acknowledged_at.is_null() & (Incident.status != "resolved"))
+        .order_by(SEVERITY_ORDER, Incident.declared_at.desc())
+        .limit(limit)
+    )

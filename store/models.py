@@ -28,7 +28,7 @@ class Incident(BaseModel):
     lead_id = peewee.CharField(max_length=32, null=True)
     reporter_id = peewee.CharField(max_length=32)
     channel_id = peewee.CharField(max_length=32, null=True, index=True)
-    channel_name = peewee.CharField(max_length=80, null=True)
+    channel_name = peewee.CharField(max_length=80, null=True, index=True)
     summary_ts = peewee.CharField(max_length=32, null=True)
     announcement_channel_id = peewee.CharField(max_length=32, null=True)
     announcement_ts = peewee.CharField(max_length=32, null=True)
@@ -99,4 +99,31 @@ class Counter(BaseModel):
         table_name = "counter"
 
 
-MODELS = (Incident, TimelineEvent, AuditEvent, Counter)
+class RoleGrant(BaseModel):
+    """A role given with `klaxon roles grant`, on top of the holders listed in [roles]."""
+
+    id = peewee.BigAutoField()
+    role = peewee.CharField(max_length=64)
+    holder = peewee.CharField(max_length=320)
+    granted_by = peewee.CharField(max_length=320, null=True)
+    granted_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "role_grant"
+        indexes = ((("role", "holder"), True), (("holder",), False))
+
+
+class RateAttempt(BaseModel):
+    """One counted attempt (e.g. an acknowledgement) by one actor, for sliding-window limits."""
+
+    id = peewee.BigAutoField()
+    bucket = peewee.CharField(max_length=64)
+    actor = peewee.CharField(max_length=320)
+    attempted_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "rate_attempt"
+        indexes = ((("bucket", "actor", "attempted_at"), False),)
+
+
+MODELS = (Incident, TimelineEvent, AuditEvent, Counter, RoleGrant, RateAttempt)

@@ -54,7 +54,9 @@ def test_slack_unreachable_is_one_line_not_a_traceback(tmp_path):
 def test_migrate(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/k.db"}
     first = klaxon("-m", "bot.cli", "migrate", env=env, cwd=tmp_path)
-    assert first.returncode == 0 and "applied 0001_initial" in first.stdout
+    assert (
+        first.returncode == 0 and "applied 0001_initial, 0002_roles_and_rate_limit" in first.stdout
+    )
     again = klaxon("-m", "bot.cli", "migrate", env=env, cwd=tmp_path)
     assert again.returncode == 0 and "up to date" in again.stdout
 

@@ -18,8 +18,9 @@ def new(title="Checkout is down", key=None, **kw):
 
 def test_migrations_apply_once(database_url):
     database = open_database(database_url)
-    assert migrate.pending(database) == ["0001_initial"]
-    assert migrate.apply(database) == ["0001_initial"]
+    names = ["0001_initial", "0002_roles_and_rate_limit"]
+    assert migrate.pending(database) == names
+    assert migrate.apply(database) == names
     assert migrate.apply(database) == []
     assert migrate.pending(database) == []
 
@@ -109,3 +110,66 @@ def test_concurrent_declarations_get_distinct_refs(database_url):
         thread.join()
     assert errors == []
     assert sorted(refs) == list(range(1, 41))
+
+
+def test_rate_limit_is_a_sliding_window_with_the_real_wait(db):
+    from store import ratelimit
+
+    start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    window = timedelta(minutes=1)
+    for second in range(10):
+        now = start + timedelta(seconds=second)
+        assert ratelimit.attempt("ack", "U1", limit=10, window=window, now=now) == 0
+    eleventh = start + timedelta(seconds=15)
+    assert ratelimit.attempt("ack", "U1", limit=10, window=window, now=eleventh) == 45
+    assert ratelimit.attempt("ack", "U2", limit=10, window=window, now=eleventh) == 0
+    assert ratelimit.attempt("other", "U1", limit=10, window=window, now=eleventh) == 0
+    # Refused attempts are not counted: once the first expires, one more is allowed.
+    later = start + timedelta(seconds=60, microseconds=1)
+    assert ratelimit.attempt("ack", "U1", limit=10, window=window, now=later) == 0
+    assert ratelimit.attempt("ack", "U1", limit=10, window=window, now=later) == 1
+    assert ratelimit.prune(start + timedelta(seconds=5)) == 5
+
+
+def test_role_grants(db):
+    from store import roles
+
+    assert roles.grant("ops_admin", "U1", granted_by="cli:me")
+    assert not roles.grant("ops_admin", "U1")
+    roles.grant("viewer", "a@example.com")
+    assert roles.roles_of("U1", "a@example.com") == {"ops_admin", "viewer"}
+    assert roles.roles_of("U2") == set()
+    assert [g.holder for g in roles.grants("ops_admin")] == ["U1"]
+    assert roles.revoke("ops_admin", "U1")
+    assert not roles.revoke("ops_admin", "U1")
+    assert roles.roles_of("U1") == set()
+
+
+def test_acknowledge_is_a_conditional_update(db):
+    incident, _ = incidents.declare(new())
+    assert incidents.acknowledge(incident, user_id="U7", email="u7@example.com")
+    assert not incidents.acknowledge(incident, user_id="U8", email=None)
+    fresh = incidents.get(incident.id)
+    assert (fresh.status, fresh.acknowledged_by_id) == ("acknowledged", "U7")
+    assert [e.kind for e in incidents.timeline(fresh)] == ["declared", "acknowledged"]
+
+
+def test_acknowledge_keeps_a_later_status_and_refuses_resolved(db):
+    monitoring, _ = incidents.declare(new("a"))
+    incidents.update_fields(monitoring, status="monitoring")
+    assert incidents.acknowledge(monitoring, user_id="U7", email=None)
+    assert incidents.get(monitoring.id).status == "monitoring"
+    resolved, _ = incidents.declare(new("b"))
+    incidents.update_fields(resolved, status="resolved")
+    assert not incidents.acknowledge(resolved, user_id="U7", email=None)
+
+
+def test_awaiting_acknowledgement_most_severe_then_newest(db):
+    start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    for minute, severity in enumerate(("SEV3", "SEV1", "SEV3", "SEV2")):
+        incidents.declare(
+            incidents.NewIncident(title=f"t{minute}", severity=severity, reporter_id="U1"),
+            now=start + timedelta(minutes=minute),
+        )
+    incidents.acknowledge(incidents.by_ref(4), user_id="U1", email=None)
+    assert [i.ref for i in incidents.awaiting_acknowledgement()] == [2, 3, 1]

@@ -12,8 +12,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot import declare_form, render
 from bot.declare_form import DeclareForm
+from bot.reply import reply
 from bot.services import Services
-from bot.slack import error_code, webhook
+from bot.slack import error_code
 from bot.text import channel_name
 from store import audit, incidents
 from store.models import Incident
@@ -192,24 +193,18 @@ def _join(services: Services, channel: str) -> None:
 def tell_reporter(
     services: Services, incident: Incident, failures: list[str], response_url: str | None
 ) -> None:
-    """Tell the reporter how it went: an ephemeral reply where they typed /incident (works
-    in channels Klaxon is not in), or a direct message when that is not possible."""
-    text = render.confirmation_text(incident, failures)
-    if response_url:
-        try:
-            response = webhook(response_url).send(text=text, response_type="ephemeral")
-            if response.status_code == 200:
-                return
-            log.warning("response_url_failed", status=response.status_code)
-        except Exception as error:  # the DM below is the fallback for any failure here
-            log.warning("response_url_failed", error=type(error).__name__)
-    try:
-        services.slack.chat_postMessage(channel=incident.reporter_id, text=text)
-    except SlackApiError as error:
-        log.error("reporter_not_told", error=error_code(error), incident_ref=incident.display_ref)
+    """Tell the reporter how it went, where they typed /incident."""
+    reply(
+        services.slack,
+        user_id=incident.reporter_id,
+        text=render.confirmation_text(incident, failures),
+        response_url=response_url,
+    )
 
 
-def open_form(services: Services, *, trigger_id: str, title: str, response_url: str | None) -> None:
+def open_form(
+    services: Services, *, trigger_id: str, user_id: str, title: str, response_url: str | None
+) -> None:
     """Open the declare modal. Slack gives us 3 seconds from the command to do it."""
     metadata = {"response_url": response_url} if response_url else {}
     try:
@@ -217,9 +212,10 @@ def open_form(services: Services, *, trigger_id: str, title: str, response_url: 
     except SlackApiError as error:
         code = error_code(error)
         log.warning("declare_form_not_opened", error=code)
-        if response_url:
-            webhook(response_url).send(
-                response_type="ephemeral",
-                text=f":warning: The incident form could not open (Slack said: {code}). "
-                "Run /incident again.",
-            )
+        reply(
+            services.slack,
+            user_id=user_id,
+            response_url=response_url,
+            text=f":warning: The incident form could not open (Slack said: {code}). "
+            "Run /incident again.",
+        )

@@ -14,6 +14,7 @@ def handle(ack, command: dict, context) -> None:
         declare.open_form,
         services,
         trigger_id=command["trigger_id"],
+        user_id=command["user_id"],
         title=readable(command.get("text") or ""),
         response_url=command.get("response_url"),
     )

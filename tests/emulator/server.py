@@ -139,6 +139,12 @@ class SlackEmulator:
         self.channels[channel_id] = channel
         return channel
 
+    def add_usergroup(self, handle: str, members) -> None:
+        with self.lock:
+            existing = self.usergroups.get(handle)
+            group_id = existing["id"] if existing else self._new_id("S")
+            self.usergroups[handle] = {"id": group_id, "users": set(members)}
+
     def fail(
         self,
         method: str,
@@ -478,12 +484,14 @@ class SlackEmulator:
         return {"user": user}
 
     def api_usergroups_list(self, params):
-        return {
-            "usergroups": [
-                {"id": g["id"], "handle": h, "user_count": len(g["users"])}
-                for h, g in self.usergroups.items()
-            ]
-        }
+        include_users = str(params.get("include_users", "")).lower() in ("true", "1")
+        groups = []
+        for handle, group in self.usergroups.items():
+            entry = {"id": group["id"], "handle": handle, "user_count": len(group["users"])}
+            if include_users:
+                entry["users"] = sorted(group["users"])
+            groups.append(entry)
+        return {"usergroups": groups}
 
     def api_usergroups_users_list(self, params):
         for group in self.usergroups.values():
@@ -575,8 +583,14 @@ class SlackEmulator:
             )
 
     def send_envelope(
-        self, kind: str, payload: dict, *, wait: bool = True, timeout: float = 5.0
-    ) -> dict | None:
+        self,
+        kind: str,
+        payload: dict,
+        *,
+        wait: bool = True,
+        timeout: float = 5.0,
+        via: int | None = None,
+    ) -> dict:
         """Deliver an envelope to the bot; with `wait`, also return its ack and latency."""
         self.wait_for(lambda: self.connections, timeout=10, what="a Socket Mode connection")
         envelope_id = str(uuid.uuid4())
@@ -588,7 +602,7 @@ class SlackEmulator:
             "retry_attempt": 0,
             "retry_reason": "",
         }
-        connection = self.connections[-1]
+        connection = self.connections[-1 if via is None else via]
         self.sent_at[envelope_id] = time.perf_counter()
         self.sent_wall[envelope_id] = time.time()
         connection.send(json.dumps(envelope))
@@ -660,6 +674,49 @@ class SlackEmulator:
             "is_enterprise_install": False,
         }
         return self.send_envelope("interactive", payload, wait=wait)
+
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "UALICE",
+        channel: str = "CGENERAL",
+        message: Message | None = None,
+        **kwargs,
+    ) -> dict:
+        """Click a button (a block_actions payload, with a response_url like Slack's)."""
+        with self.lock:
+            response_url = self.new_response_url()
+        container = (
+            {"type": "message", "message_ts": message.ts, "channel_id": message.channel}
+            if message
+            else {"type": "message", "is_ephemeral": True, "channel_id": channel}
+        )
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "emulator"},
+            "user": {"id": user, "name": self.users[user]["name"], "team_id": TEAM},
+            "api_app_id": APP_ID,
+            "token": "deprecated",
+            "container": container,
+            "trigger_id": f"{next(self._ids)}.{uuid.uuid4().hex[:10]}",
+            "channel": {"id": message.channel if message else channel},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        if message:
+            payload["message"] = {"ts": message.ts, "text": message.text, "blocks": message.blocks}
+        result = self.send_envelope("interactive", payload, **kwargs)
+        return {**result, "response_url": response_url}
 
     # ----- queries for tests -----
 

@@ -1,0 +1,204 @@
+"""Acknowledge: the one workflow behind /incident-ack, the Acknowledge buttons and, later,
+the HTTP ack API.
+
+Checks run cheapest first and every attempt leaves an audit record: rate limit (one
+insert and one indexed count), role (one indexed query), then the incident's state. The
+acknowledgement itself is a single conditional UPDATE, so of two racing acks exactly one
+wins; only then does Slack hear about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from bot import incident_refs, render
+from bot.incident_refs import IncidentRef
+from bot.reply import reply
+from bot.services import Services
+from bot.workflows.sync import post_in_channel, refresh_messages
+from store import audit, incidents, ratelimit
+from store.models import Incident
+
+log = structlog.get_logger("klaxon.ack")
+RATE_BUCKET = "ack"
+
+
+@dataclass(frozen=True)
+class AckResult:
+    outcome: str  # acknowledged | already_acknowledged | access_denied | rate_limited |
+    #               resolved | not_found
+    message: str
+    incident: Incident | None = None
+    retry_after: int = 0
+
+
+def find(target: IncidentRef | str) -> Incident | None:
+    """The incident named by a parsed ref, or by its uuid."""
+    if isinstance(target, str):
+        return incidents.get(target)
+    if target.ref is not None:
+        return incidents.by_ref(target.ref)
+    if target.channel_id:
+        return incidents.by_channel(target.channel_id)
+    return incidents.by_channel_name(target.channel_name)
+
+
+def acknowledge(
+    services: Services,
+    *,
+    user_id: str,
+    target: IncidentRef | str,
+    request_id: str | None = None,
+) -> AckResult:
+    config = services.config
+    wait = ratelimit.attempt(
+        RATE_BUCKET, user_id, limit=config.ack_rate_limit, window=config.ack_rate_window
+    )
+    if wait:
+        audit.record(
+            "ack_rate_limited",
+            actor_id=user_id,
+            request_id=request_id,
+            target=str(target),
+            retry_after=wait,
+        )
+        log.warning("ack_rate_limited", user=user_id, retry_after=wait, target=str(target))
+        return AckResult(
+            "rate_limited", f"Rate limit exceeded, try again in {wait} s", retry_after=wait
+        )
+
+    incident = find(target)
+    allowed, held = services.roles.holds(user_id, config.ack_role)
+    if not allowed:
+        audit.record(
+            "ops_admin_access_denied",
+            actor_id=user_id,
+            incident=incident,
+            request_id=request_id,
+            required_role=config.ack_role,
+            user_roles=sorted(held),
+            target=str(target),
+        )
+        log.warning(
+            "ops_admin_access_denied",
+            user_id=user_id,
+            user_roles=sorted(held),
+            required_role=config.ack_role,
+            target=str(target),
+            incident_id=str(incident.id) if incident else None,
+        )
+        return AckResult("access_denied", f"Access denied. Required role: {config.ack_role}")
+
+    if incident is None:
+        audit.record("ack_not_found", actor_id=user_id, request_id=request_id, target=str(target))
+        return AckResult("not_found", f"There is no incident {target}.")
+    return _acknowledge_incident(services, incident, user_id, request_id)
+
+
+def _acknowledge_incident(
+    services: Services, incident: Incident, user_id: str, request_id: str | None
+) -> AckResult:
+    email = services.people.email(user_id)
+    if incidents.acknowledge(incident, user_id=user_id, email=email):
+        incident = incidents.get(incident.id)
+        audit.record(
+            "incident_acknowledged",
+            actor_id=user_id,
+            incident=incident,
+            request_id=request_id,
+            email=email,
+            escalation_level=incident.escalation_level,
+        )
+        log.info(
+            "incident_acknowledged",
+            incident_id=str(incident.id),
+            incident_ref=incident.display_ref,
+            incident_key=incident.incident_key,
+            user=user_id,
+            email=email,
+            escalation_level=incident.escalation_level,
+        )
+        post_in_channel(
+            services,
+            incident,
+            f":white_check_mark: {incident.display_ref} acknowledged by <@{user_id}>",
+        )
+        refresh_messages(services, incident)
+        return AckResult(
+            "acknowledged", f":white_check_mark: You acknowledged {incident.display_ref}.", incident
+        )
+
+    incident = incidents.get(incident.id)  # someone else got there first, or it is resolved
+    if incident.status == "resolved":
+        audit.record(
+            "ack_incident_resolved", actor_id=user_id, incident=incident, request_id=request_id
+        )
+        return AckResult(
+            "resolved",
+            f"{incident.display_ref} is resolved; there is nothing to acknowledge.",
+            incident,
+        )
+    audit.record(
+        "ack_already_acknowledged",
+        actor_id=user_id,
+        incident=incident,
+        request_id=request_id,
+        acknowledged_by=incident.acknowledged_by_id,
+    )
+    return AckResult(
+        "already_acknowledged",
+        f"Already acknowledged by <@{incident.acknowledged_by_id}> at "
+        f"{render.date_token(incident.acknowledged_at)}.",
+        incident,
+    )
+
+
+def from_command(
+    services: Services,
+    *,
+    user_id: str,
+    channel_id: str,
+    text: str,
+    response_url: str | None,
+    request_id: str | None = None,
+) -> None:
+    """/incident-ack [INC-42 | 42 | #channel]: ack here, ack that one, or list what waits."""
+    text = text.strip()
+    if text:
+        try:
+            target: IncidentRef | str = incident_refs.parse(text)
+        except incident_refs.MalformedRef as error:
+            audit.record(
+                "ack_malformed_ref", actor_id=user_id, request_id=request_id, text=text[:200]
+            )
+            reply(services.slack, user_id=user_id, response_url=response_url, text=str(error))
+            return
+    else:
+        here = incidents.by_channel(channel_id)
+        if here is None:
+            waiting = incidents.awaiting_acknowledgement()
+            reply(
+                services.slack,
+                user_id=user_id,
+                response_url=response_url,
+                text=f"{len(waiting)} incident(s) waiting for acknowledgement",
+                blocks=render.awaiting_ack_blocks(waiting),
+            )
+            return
+        target = str(here.id)
+    result = acknowledge(services, user_id=user_id, target=target, request_id=request_id)
+    reply(services.slack, user_id=user_id, response_url=response_url, text=result.message)
+
+
+def from_button(
+    services: Services,
+    *,
+    user_id: str,
+    incident_id: str,
+    response_url: str | None,
+    request_id: str | None = None,
+) -> None:
+    result = acknowledge(services, user_id=user_id, target=incident_id, request_id=request_id)
+    reply(services.slack, user_id=user_id, response_url=response_url, text=result.message)

@@ -1,0 +1,51 @@
+"""Keep the pinned summary and the announcement true: edit them in place, never re-post."""
+
+from __future__ import annotations
+
+import structlog
+from slack_sdk.errors import SlackApiError
+
+from bot import render
+from bot.services import Services
+from bot.slack import error_code
+from store.models import Incident
+
+log = structlog.get_logger("klaxon.sync")
+
+
+def refresh_messages(services: Services, incident: Incident) -> None:
+    edits = (
+        (incident.channel_id, incident.summary_ts, render.summary_text, render.summary_blocks),
+        (
+            incident.announcement_channel_id,
+            incident.announcement_ts,
+            render.announcement_text,
+            render.announcement_blocks,
+        ),
+    )
+    for channel, ts, text, blocks in edits:
+        if not (channel and ts):
+            continue
+        try:
+            services.slack.chat_update(
+                channel=channel, ts=ts, text=text(incident), blocks=blocks(incident)
+            )
+        except SlackApiError as error:
+            log.warning(
+                "message_update_failed",
+                channel=channel,
+                error=error_code(error),
+                incident_ref=incident.display_ref,
+            )
+
+
+def post_in_channel(services: Services, incident: Incident, text: str) -> None:
+    """A line in the incident channel (the timeline people read)."""
+    if not incident.channel_id:
+        return
+    try:
+        services.slack.chat_postMessage(channel=incident.channel_id, text=text)
+    except SlackApiError as error:
+        log.warning(
+            "channel_post_failed", error=error_code(error), incident_ref=incident.display_ref
+        )

@@ -1,0 +1,1 @@
+"""Slack button and menu listeners."""

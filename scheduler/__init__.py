@@ -1,0 +1,33 @@
+"""Timed work in an in-process APScheduler: jobs ask the store what is due and call the same
+workflows the Slack handlers use. No business rules live here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.services import Services
+from scheduler import jobs
+
+USERGROUP_REFRESH_MINUTES = 5
+
+
+def start(services: Services) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        # A job that missed its time (the process was busy or stopped) runs once, not once
+        # per missed run, and never twice at the same time.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    if services.roles.uses_groups:
+        scheduler.add_job(
+            jobs.refresh_usergroups,
+            "interval",
+            minutes=USERGROUP_REFRESH_MINUTES,
+            args=[services],
+            id="refresh_usergroups",
+            next_run_time=datetime.now(UTC),
+        )
+    scheduler.start()
+    return scheduler
