@@ -10,12 +10,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# compat mode puts the project directory on sys.path, so a package added later is found
+# without reinstalling.
+EDITABLE := --config-settings editable_mode=compat
+
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet $(EDITABLE) -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet $(EDITABLE) -e '.[test]'
 	touch $@
 
 run: $(VENV)/.installed

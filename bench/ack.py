@@ -1,0 +1,128 @@
+"""Benchmark acknowledgement: ack latency, summary edit time, sustained acks across 20 users.
+
+    python bench/ack.py [--backend sqlite|postgresql]
+"""
+
+from __future__ import annotations
+
+import collections
+import statistics
+import threading
+import time
+
+from common import arguments, percentile, running_daemon, summary_ms
+
+from tests.daemon import BASE_CONFIG
+from tests.emulator.server import BOT_USER, Message
+from tests.helpers import declare, wait_declared
+
+USERS = [f"UBENCH{n:02d}" for n in range(20)]
+LATENCY_ACKS = 200
+SUSTAIN_SECONDS = 60
+CONFIG = BASE_CONFIG + f"""
+[roles]
+ops_admin = {USERS!r}
+
+[ack]
+rate_limit = 10000
+rate_window = "1m"
+"""
+
+
+def add_users(emulator) -> None:
+    for user in USERS:
+        emulator.add_user(user, user.lower())
+
+
+def seed_incidents(emulator, count: int, database_url: str) -> list[int]:
+    """Incidents with a channel and a summary message, written straight to the store (as
+    thousands of declarations through Slack would take longer than the benchmark)."""
+    from store import incidents
+    from store.db import open_database
+
+    database = open_database(database_url)
+    refs = []
+    with database.connection_context():
+        for index in range(count):
+            incident, _ = incidents.declare(incidents.NewIncident(
+                title=f"Seeded {index}", severity="SEV2", reporter_id="UALICE"))
+            channel = emulator.add_channel(f"CSEED{index}", f"inc-seed-{index}",
+                                           members={BOT_USER, "UALICE"})
+            ts = f"{int(time.time())}.{900000 + index}"
+            emulator.messages.append(Message(channel.id, ts, "summary", [], BOT_USER))
+            incidents.update_fields(incident, channel_id=channel.id, channel_name=channel.name,
+                                    summary_ts=ts)
+            refs.append(incident.ref)
+    database.close()
+    return refs
+
+
+def ack_latency(emulator) -> tuple[list[float], list[float]]:
+    """/incident-ack on fresh incidents: the ack to Slack, and the summary's chat.update."""
+    latencies, edits = [], []
+    for index in range(LATENCY_ACKS):
+        command, _, _ = declare(emulator, f"Latency {index}")
+        wait_declared(emulator, command)
+        ref = index + 1
+        before = len(emulator.calls)
+        sent = emulator.slash_command("/incident-ack", f"INC-{ref}", user=USERS[0])
+        latencies.append(sent["latency"])
+        update = emulator.wait_for(
+            lambda b=before: [c for c in emulator.calls[b:]
+                              if c.method == "chat.update" and c.done_at], what="the edit")[0]
+        edits.append(update.done_at - emulator.sent_wall[sent["envelope_id"]])
+    return latencies, edits
+
+
+def sustained(emulator, refs: list[int]) -> dict:
+    """20 users ack as fast as answers come back; each incident is sent by two users."""
+    work = collections.deque(ref for ref in refs for _ in range(2))
+    lock = threading.Lock()
+    answers: dict[int, list[str]] = collections.defaultdict(list)
+    deadline = time.monotonic() + SUSTAIN_SECONDS
+
+    def worker(user: str) -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                if not work:
+                    return
+                ref = work.popleft()
+            sent = emulator.slash_command("/incident-ack", f"INC-{ref}", user=user)
+            [reply] = emulator.wait_for(lambda u=sent["response_url"]: emulator.replies(u),
+                                        timeout=30, what="an ack reply")
+            with lock:
+                answers[ref].append(reply["text"])
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(user,)) for user in USERS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    done = sum(len(texts) for texts in answers.values())
+    complete = [texts for texts in answers.values() if len(texts) == 2]
+    won = [sum("You acknowledged" in t for t in texts) for texts in complete]
+    return {"acks": done, "seconds": elapsed, "incidents": len(complete),
+            "doubled": sum(1 for w in won if w > 1), "lost": sum(1 for w in won if w == 0)}
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    with running_daemon(args.backend, CONFIG) as (emulator, daemon):
+        add_users(emulator)
+        latencies, edits = ack_latency(emulator)
+        refs = seed_incidents(emulator, 6000, daemon.database_url)
+        result = sustained(emulator, refs)
+    print(f"backend: {args.backend}")
+    print(f"/incident-ack ack latency over {LATENCY_ACKS}: {summary_ms(latencies)}")
+    print(f"summary edited after the command: median {statistics.median(edits) * 1000:.1f} ms,"
+          f" p99 {percentile(edits, 0.99) * 1000:.1f} ms")
+    print(f"sustained: {result['acks']} acks in {result['seconds']:.1f} s = "
+          f"{result['acks'] / result['seconds']:.0f} acks/s across {len(USERS)} users; "
+          f"{result['incidents']} incidents acked twice at once: "
+          f"{result['doubled']} doubled, {result['lost']} lost")
+
+
+if __name__ == "__main__":
+    main()
