@@ -1,6 +1,6 @@
 """Benchmark acknowledgement: ack latency, summary edit time, sustained acks across 20 users.
 
-    python bench/ack.py [--backend sqlite|postgresql]
+python bench/ack.py [--backend sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from tests.helpers import declare, wait_declared
 USERS = [f"UBENCH{n:02d}" for n in range(20)]
 LATENCY_ACKS = 200
 SUSTAIN_SECONDS = 60
-CONFIG = BASE_CONFIG + f"""
+CONFIG = (
+    BASE_CONFIG
+    + f"""
 [roles]
 ops_admin = {USERS!r}
 
@@ -27,6 +29,7 @@ ops_admin = {USERS!r}
 rate_limit = 10000
 rate_window = "1m"
 """
+)
 
 
 def add_users(emulator) -> None:
@@ -44,14 +47,19 @@ def seed_incidents(emulator, count: int, database_url: str) -> list[int]:
     refs = []
     with database.connection_context():
         for index in range(count):
-            incident, _ = incidents.declare(incidents.NewIncident(
-                title=f"Seeded {index}", severity="SEV2", reporter_id="UALICE"))
-            channel = emulator.add_channel(f"CSEED{index}", f"inc-seed-{index}",
-                                           members={BOT_USER, "UALICE"})
+            incident, _ = incidents.declare(
+                incidents.NewIncident(
+                    title=f"Seeded {index}", severity="SEV2", reporter_id="UALICE"
+                )
+            )
+            channel = emulator.add_channel(
+                f"CSEED{index}", f"inc-seed-{index}", members={BOT_USER, "UALICE"}
+            )
             ts = f"{int(time.time())}.{900000 + index}"
             emulator.messages.append(Message(channel.id, ts, "summary", [], BOT_USER))
-            incidents.update_fields(incident, channel_id=channel.id, channel_name=channel.name,
-                                    summary_ts=ts)
+            incidents.update_fields(
+                incident, channel_id=channel.id, channel_name=channel.name, summary_ts=ts
+            )
             refs.append(incident.ref)
     database.close()
     return refs
@@ -68,8 +76,11 @@ def ack_latency(emulator) -> tuple[list[float], list[float]]:
         sent = emulator.slash_command("/incident-ack", f"INC-{ref}", user=USERS[0])
         latencies.append(sent["latency"])
         update = emulator.wait_for(
-            lambda b=before: [c for c in emulator.calls[b:]
-                              if c.method == "chat.update" and c.done_at], what="the edit")[0]
+            lambda b=before: [
+                c for c in emulator.calls[b:] if c.method == "chat.update" and c.done_at
+            ],
+            what="the edit",
+        )[0]
         edits.append(update.done_at - emulator.sent_wall[sent["envelope_id"]])
     return latencies, edits
 
@@ -88,8 +99,9 @@ def sustained(emulator, refs: list[int]) -> dict:
                     return
                 ref = work.popleft()
             sent = emulator.slash_command("/incident-ack", f"INC-{ref}", user=user)
-            [reply] = emulator.wait_for(lambda u=sent["response_url"]: emulator.replies(u),
-                                        timeout=30, what="an ack reply")
+            [reply] = emulator.wait_for(
+                lambda u=sent["response_url"]: emulator.replies(u), timeout=30, what="an ack reply"
+            )
             with lock:
                 answers[ref].append(reply["text"])
 
@@ -103,8 +115,13 @@ def sustained(emulator, refs: list[int]) -> dict:
     done = sum(len(texts) for texts in answers.values())
     complete = [texts for texts in answers.values() if len(texts) == 2]
     won = [sum("You acknowledged" in t for t in texts) for texts in complete]
-    return {"acks": done, "seconds": elapsed, "incidents": len(complete),
-            "doubled": sum(1 for w in won if w > 1), "lost": sum(1 for w in won if w == 0)}
+    return {
+        "acks": done,
+        "seconds": elapsed,
+        "incidents": len(complete),
+        "doubled": sum(1 for w in won if w > 1),
+        "lost": sum(1 for w in won if w == 0),
+    }
 
 
 def main() -> None:
@@ -116,12 +133,16 @@ def main() -> None:
         result = sustained(emulator, refs)
     print(f"backend: {args.backend}")
     print(f"/incident-ack ack latency over {LATENCY_ACKS}: {summary_ms(latencies)}")
-    print(f"summary edited after the command: median {statistics.median(edits) * 1000:.1f} ms,"
-          f" p99 {percentile(edits, 0.99) * 1000:.1f} ms")
-    print(f"sustained: {result['acks']} acks in {result['seconds']:.1f} s = "
-          f"{result['acks'] / result['seconds']:.0f} acks/s across {len(USERS)} users; "
-          f"{result['incidents']} incidents acked twice at once: "
-          f"{result['doubled']} doubled, {result['lost']} lost")
+    print(
+        f"summary edited after the command: median {statistics.median(edits) * 1000:.1f} ms,"
+        f" p99 {percentile(edits, 0.99) * 1000:.1f} ms"
+    )
+    print(
+        f"sustained: {result['acks']} acks in {result['seconds']:.1f} s = "
+        f"{result['acks'] / result['seconds']:.0f} acks/s across {len(USERS)} users; "
+        f"{result['incidents']} incidents acked twice at once: "
+        f"{result['doubled']} doubled, {result['lost']} lost"
+    )
 
 
 if __name__ == "__main__":

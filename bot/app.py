@@ -24,15 +24,30 @@ from bot.roles import RoleDirectory
 from bot.services import Background, Services, new_request_id
 from bot.slack import web_client
 from handlers.actions import acknowledge as acknowledge_action
+from handlers.actions import followup_done as followup_done_action
+from handlers.actions import incident_forms as incident_form_actions
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
+from handlers.events import pins as pin_events
 from handlers.views import declare as declare_view
+from handlers.views import followup as followup_view
+from handlers.views import update as update_view
 from scheduler import start as start_scheduler
 from store import db, migrate
 
 log = structlog.get_logger("klaxon")
 
-LISTENERS = (incident_command, incident_ack_command, declare_view, acknowledge_action)
+LISTENERS = (
+    incident_command,
+    incident_ack_command,
+    declare_view,
+    update_view,
+    followup_view,
+    acknowledge_action,
+    incident_form_actions,
+    followup_done_action,
+    pin_events,
+)
 
 
 class StartupError(Exception):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.text import clean, trim
+from bot.text import clean, escape, trim
 
 CALLBACK_ID = "declare_incident"
 TITLE_MAX = 100
@@ -32,11 +32,11 @@ class DeclareForm:
     lead_id: str | None
 
 
-def _option(value: str, label: str) -> dict:
+def option(value: str, label: str) -> dict:
     return {"text": {"type": "plain_text", "text": label}, "value": value}
 
 
-def _text_input(
+def text_input(
     block_id: str,
     label: str,
     *,
@@ -65,11 +65,34 @@ def _text_input(
     }
 
 
-def modal(title: str = "", metadata: dict | None = None) -> dict:
+def metadata_json(metadata: dict) -> str:
+    private_metadata = json.dumps(metadata, separators=(",", ":"))
+    return private_metadata if len(private_metadata) <= METADATA_MAX else "{}"
+
+
+def _recent_blocks(recent) -> list[dict]:
+    """The duplicate guard: incidents declared lately, so a reporter can join one."""
+    if not recent:
+        return []
+    lines = [
+        f"• *{i.severity} {i.display_ref}* {escape(trim(i.title, 80))} · "
+        + (f"<#{i.channel_id}>" if i.channel_id else "_no channel yet_")
+        for i in recent
+    ]
+    text = "*Declared in the last 30 minutes*: join one of these instead?\n" + "\n".join(lines)
+    return [
+        {
+            "type": "section",
+            "block_id": "recent",
+            "text": {"type": "mrkdwn", "text": trim(text, 3000)},
+        },
+        {"type": "divider"},
+    ]
+
+
+def modal(title: str = "", metadata: dict | None = None, recent=()) -> dict:
     """The /incident modal, title prefilled from the command's text."""
-    private_metadata = json.dumps(metadata or {}, separators=(",", ":"))
-    if len(private_metadata) > METADATA_MAX:
-        private_metadata = "{}"
+    private_metadata = metadata_json(metadata or {})
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -78,7 +101,7 @@ def modal(title: str = "", metadata: dict | None = None) -> dict:
         "submit": {"type": "plain_text", "text": "Declare"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            _text_input(
+            text_input(
                 "title",
                 "Title",
                 max_length=TITLE_MAX,
@@ -93,10 +116,10 @@ def modal(title: str = "", metadata: dict | None = None) -> dict:
                     "type": "static_select",
                     "action_id": "value",
                     "placeholder": {"type": "plain_text", "text": "How bad is it?"},
-                    "options": [_option(v, label) for v, label in SEVERITY_OPTIONS],
+                    "options": [option(v, label) for v, label in SEVERITY_OPTIONS],
                 },
             },
-            _text_input(
+            text_input(
                 "impact",
                 "Impact",
                 max_length=IMPACT_MAX,
@@ -104,7 +127,7 @@ def modal(title: str = "", metadata: dict | None = None) -> dict:
                 optional=True,
                 placeholder="Who or what is affected, and how",
             ),
-            _text_input(
+            text_input(
                 "description",
                 "Description",
                 max_length=DESCRIPTION_MAX,
@@ -127,30 +150,30 @@ def modal(title: str = "", metadata: dict | None = None) -> dict:
     }
 
 
-def _value(values: dict, block_id: str) -> dict:
+def value_of(values: dict, block_id: str) -> dict:
     return (values.get(block_id) or {}).get("value") or {}
 
 
 def parse(values: dict) -> tuple[DeclareForm | None, dict[str, str]]:
     """Read a submitted declare modal. Returns (form, {}) or (None, {block_id: error})."""
     errors: dict[str, str] = {}
-    title = clean(_value(values, "title").get("value") or "")
+    title = clean(value_of(values, "title").get("value") or "")
     title = " ".join(title.split())
     if not title:
         errors["title"] = "Give the incident a title."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Keep the title under {TITLE_MAX} characters."
-    selected = _value(values, "severity").get("selected_option") or {}
+    selected = value_of(values, "severity").get("selected_option") or {}
     severity = selected.get("value")
     if severity not in {value for value, _ in SEVERITY_OPTIONS}:
         errors["severity"] = "Choose a severity, SEV1 (worst) to SEV4."
-    impact = clean(_value(values, "impact").get("value") or "")
+    impact = clean(value_of(values, "impact").get("value") or "")
     if len(impact) > IMPACT_MAX:
         errors["impact"] = f"Keep the impact under {IMPACT_MAX} characters."
-    description = clean(_value(values, "description").get("value") or "")
+    description = clean(value_of(values, "description").get("value") or "")
     if len(description) > DESCRIPTION_MAX:
         errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
-    lead_id = _value(values, "lead").get("selected_user") or None
+    lead_id = value_of(values, "lead").get("selected_user") or None
     if lead_id is not None and not _USER_ID.fullmatch(lead_id):
         errors["lead"] = "Pick the lead from the list of people."
     if errors:

@@ -70,31 +70,88 @@ def _acknowledgement(incident) -> str:
 
 
 ACK_ACTION = "acknowledge"
+UPDATE_ACTION = "incident_update"
+RESOLVE_ACTION = "incident_resolve"
+FOLLOWUP_ADD_ACTION = "followup_add"
+FOLLOWUP_DONE_ACTION = "followup_done"
+FOLLOWUPS_SHOWN = 10
+
+
+def _button(action_id: str, label: str, value: str, style: str | None = None) -> dict:
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": label},
+    }
+    if style:
+        button["style"] = style
+    return button
 
 
 def acknowledge_button(incident) -> dict:
-    return {
-        "type": "button",
-        "action_id": ACK_ACTION,
-        "style": "primary",
-        "text": {"type": "plain_text", "text": "Acknowledge"},
-        "value": str(incident.id),
-    }
+    return _button(ACK_ACTION, "Acknowledge", str(incident.id), "primary")
 
 
 def _needs_ack(incident) -> bool:
     return incident.acknowledged_at is None and incident.status != "resolved"
 
 
-def _actions(incident) -> list[dict]:
-    """The buttons an incident message carries in its current state (none may be dead)."""
-    buttons = [acknowledge_button(incident)] if _needs_ack(incident) else []
+def _actions(buttons: list[dict]) -> list[dict]:
     if not buttons:
         return []
     return [{"type": "actions", "block_id": "incident_actions", "elements": buttons}]
 
 
-def summary_blocks(incident) -> list[dict]:
+def _summary_buttons(incident) -> list[dict]:
+    """What the summary offers in the incident's current state (no button is ever dead)."""
+    value = str(incident.id)
+    buttons = [acknowledge_button(incident)] if _needs_ack(incident) else []
+    buttons.append(_button(UPDATE_ACTION, "Update", value))
+    if incident.status != "resolved":
+        buttons.append(_button(RESOLVE_ACTION, "Resolve", value, "danger"))
+    buttons.append(_button(FOLLOWUP_ADD_ACTION, "Add follow-up", value))
+    return buttons
+
+
+def _follow_up_blocks(follow_ups) -> list[dict]:
+    if not follow_ups:
+        return []
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Follow-ups*"}}]
+    for item in list(follow_ups)[:FOLLOWUPS_SHOWN]:
+        done = item.done_at is not None
+        owner = f" · {user(item.owner_id)}" if item.owner_id else ""
+        text = f"{'~' if done else ''}{escape(item.text)}{'~' if done else ''}{owner}"
+        block = {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": trim(
+                    f"{':white_check_mark:' if done else ':black_square_button:'} {text}",
+                    SECTION_MAX,
+                ),
+            },
+        }
+        if not done:
+            block["accessory"] = _button(FOLLOWUP_DONE_ACTION, "Mark done", str(item.id))
+        blocks.append(block)
+    hidden = len(follow_ups) - FOLLOWUPS_SHOWN
+    if hidden > 0:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"…and {hidden} more: `/incident report` lists them all",
+                    }
+                ],
+            }
+        )
+    return blocks
+
+
+def summary_blocks(incident, follow_ups=()) -> list[dict]:
     """The pinned, living summary message in the incident channel."""
     severity = incident.severity
     blocks: list[dict] = [
@@ -123,14 +180,8 @@ def summary_blocks(incident) -> list[dict]:
     if incident.latest_update.strip():
         blocks.append(_section("Latest update", incident.latest_update))
     if incident.resolved_at is not None:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"Resolved {date_token(incident.resolved_at)}"}
-                ],
-            }
-        )
+        blocks.append(_section(f"Resolved {date_token(incident.resolved_at)}", incident.resolution))
+    blocks.extend(_follow_up_blocks(follow_ups))
     blocks.append(
         {
             "type": "context",
@@ -142,7 +193,7 @@ def summary_blocks(incident) -> list[dict]:
             ],
         }
     )
-    return blocks + _actions(incident)
+    return blocks + _actions(_summary_buttons(incident))
 
 
 def summary_text(incident) -> str:
@@ -173,7 +224,7 @@ def announcement_blocks(incident) -> list[dict]:
             ],
         }
     )
-    return blocks + _actions(incident)
+    return blocks + _actions([acknowledge_button(incident)] if _needs_ack(incident) else [])
 
 
 def announcement_text(incident) -> str:

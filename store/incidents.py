@@ -113,10 +113,52 @@ def update_fields(incident: Incident, **changes) -> Incident:
 
 
 def add_event(
-    incident: Incident, kind: str, text: str, actor_id: str | None = None, now=None
+    incident: Incident,
+    kind: str,
+    text: str,
+    actor_id: str | None = None,
+    now=None,
+    *,
+    message_ts: str | None = None,
+    permalink: str | None = None,
 ) -> TimelineEvent:
     return TimelineEvent.create(
-        incident=incident, kind=kind, text=text, actor_id=actor_id, occurred_at=now or utcnow()
+        incident=incident,
+        kind=kind,
+        text=text,
+        actor_id=actor_id,
+        occurred_at=now or utcnow(),
+        message_ts=message_ts,
+        permalink=permalink,
+    )
+
+
+def apply_changes(
+    incident: Incident,
+    changes: dict,
+    events: list[tuple[str, str]],
+    *,
+    actor_id: str,
+    now: datetime | None = None,
+) -> Incident:
+    """Write field changes and their timeline events in one transaction."""
+    now = now or utcnow()
+    with write_transaction():
+        update_fields(incident, **changes, updated_at=now)
+        for kind, text in events:
+            add_event(incident, kind, text, actor_id=actor_id, now=now)
+    return incident
+
+
+def remove_pin(incident: Incident, message_ts: str) -> int:
+    return (
+        TimelineEvent.delete()
+        .where(
+            (TimelineEvent.incident == incident)
+            & (TimelineEvent.kind == "pin")
+            & (TimelineEvent.message_ts == message_ts)
+        )
+        .execute()
     )
 
 

@@ -45,6 +45,7 @@ class Incident(BaseModel):
     acknowledged_by_id = peewee.CharField(max_length=32, null=True)
     acknowledged_by_email = peewee.CharField(max_length=320, null=True)
     resolved_at = UTCDateTimeField(null=True)
+    resolution = peewee.TextField(default="")
 
     class Meta:
         table_name = "incident"
@@ -62,10 +63,30 @@ class TimelineEvent(BaseModel):
     actor_id = peewee.CharField(max_length=32, null=True)
     text = peewee.TextField(default="")
     occurred_at = UTCDateTimeField(default=utcnow)
+    # For pinned messages: which message, and a link to it.
+    message_ts = peewee.CharField(max_length=32, null=True)
+    permalink = peewee.TextField(null=True)
 
     class Meta:
         table_name = "timeline_event"
-        indexes = ((("incident", "occurred_at"), False),)
+        indexes = ((("incident", "occurred_at"), False), (("incident", "message_ts"), False))
+
+
+class FollowUp(BaseModel):
+    """An action item; the post-incident report's prevention section."""
+
+    id = peewee.BigAutoField()
+    incident = peewee.ForeignKeyField(Incident, backref="follow_ups", on_delete="CASCADE")
+    text = peewee.TextField()
+    owner_id = peewee.CharField(max_length=32, null=True)
+    created_by = peewee.CharField(max_length=32, null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    done_at = UTCDateTimeField(null=True)
+    done_by = peewee.CharField(max_length=32, null=True)
+
+    class Meta:
+        table_name = "follow_up"
+        indexes = ((("incident", "created_at"), False),)
 
 
 class AuditEvent(BaseModel):
@@ -126,4 +147,4 @@ class RateAttempt(BaseModel):
         indexes = ((("bucket", "actor", "attempted_at"), False),)
 
 
-MODELS = (Incident, TimelineEvent, AuditEvent, Counter, RoleGrant, RateAttempt)
+MODELS = (Incident, TimelineEvent, FollowUp, AuditEvent, Counter, RoleGrant, RateAttempt)

@@ -143,7 +143,13 @@ def test_the_buttons_on_the_summary_and_the_announcement(acking, emulator, datab
         if where == "summary"
         else emulator.message("CINCIDENTS", incident.announcement_ts)
     )
-    [button] = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    [button] = [
+        e
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "acknowledge"
+    ]
     clicked = emulator.click(button["action_id"], button["value"], user="UDAVE", message=message)
     [reply] = emulator.wait_for(lambda: emulator.replies(clicked["response_url"]))
     assert reply["text"] == ":white_check_mark: You acknowledged INC-1."

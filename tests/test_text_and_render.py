@@ -13,6 +13,8 @@ DECLARED = datetime(2026, 11, 22, 10, 2, tzinfo=UTC)
 
 def incident(**overrides):
     fields = dict(
+        id="7c4f9c9e-7a43-4a43-9a43-0a43a43a43a4",
+        resolution="",
         ref=42,
         display_ref="INC-42",
         title="Checkout is down",

@@ -7,6 +7,8 @@ so a later run of `complete_setup` carries on from where a failed one stopped.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import structlog
 from slack_sdk.errors import SlackApiError
 
@@ -17,10 +19,13 @@ from bot.services import Services
 from bot.slack import error_code
 from bot.text import channel_name
 from store import audit, incidents
+from store.fields import utcnow
 from store.models import Incident
 
 log = structlog.get_logger("klaxon.declare")
 MAX_NAME_ATTEMPTS = 25
+# The declare form lists incidents this recent, so nobody declares the same one twice.
+RECENT_WINDOW = timedelta(minutes=30)
 
 
 def declare(
@@ -207,8 +212,11 @@ def open_form(
 ) -> None:
     """Open the declare modal. Slack gives us 3 seconds from the command to do it."""
     metadata = {"response_url": response_url} if response_url else {}
+    recent = incidents.declared_since(utcnow() - RECENT_WINDOW)
     try:
-        services.slack.views_open(trigger_id=trigger_id, view=declare_form.modal(title, metadata))
+        services.slack.views_open(
+            trigger_id=trigger_id, view=declare_form.modal(title, metadata, recent)
+        )
     except SlackApiError as error:
         code = error_code(error)
         log.warning("declare_form_not_opened", error=code)

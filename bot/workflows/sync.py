@@ -8,14 +8,21 @@ from slack_sdk.errors import SlackApiError
 from bot import render
 from bot.services import Services
 from bot.slack import error_code
+from store import followups
 from store.models import Incident
 
 log = structlog.get_logger("klaxon.sync")
 
 
 def refresh_messages(services: Services, incident: Incident) -> None:
+    items = followups.of(incident)
     edits = (
-        (incident.channel_id, incident.summary_ts, render.summary_text, render.summary_blocks),
+        (
+            incident.channel_id,
+            incident.summary_ts,
+            render.summary_text,
+            lambda i: render.summary_blocks(i, items),
+        ),
         (
             incident.announcement_channel_id,
             incident.announcement_ts,
@@ -49,3 +56,11 @@ def post_in_channel(services: Services, incident: Incident, text: str) -> None:
         log.warning(
             "channel_post_failed", error=error_code(error), incident_ref=incident.display_ref
         )
+
+
+def announce(services: Services, text: str) -> None:
+    """A line in the incidents channel (severity raised, resolved, reopened)."""
+    try:
+        services.slack.chat_postMessage(channel=services.config.incidents_channel, text=text)
+    except SlackApiError as error:
+        log.warning("announcement_failed", error=error_code(error))

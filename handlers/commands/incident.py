@@ -1,22 +1,23 @@
-"""/incident [title]: open the declare modal, title prefilled."""
+"""/incident [title | subcommand]: declare, or run the incident from its channel."""
 
 from __future__ import annotations
 
-from bot.text import readable
-from bot.workflows import declare
+from bot.workflows import commands
 
 
 def handle(ack, command: dict, context) -> None:
     ack()
     services = context["services"]
     services.background.submit(
-        "open_declare_form",
-        declare.open_form,
+        "incident_command",
+        commands.dispatch,
         services,
-        trigger_id=command["trigger_id"],
         user_id=command["user_id"],
-        title=readable(command.get("text") or ""),
+        channel_id=command.get("channel_id", ""),
+        text=command.get("text") or "",
+        trigger_id=command["trigger_id"],
         response_url=command.get("response_url"),
+        request_id=context["request_id"],
     )
 
 

@@ -1,0 +1,1 @@
+"""Slack Events API listeners."""

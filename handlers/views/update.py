@@ -1,0 +1,48 @@
+"""Submission of the Update and Resolve modals: refuse inline, else apply in the background."""
+
+from __future__ import annotations
+
+from bot import incident_forms
+from bot.workflows import forms
+from bot.workflows.lifecycle import Changes
+
+
+def _changes(view: dict) -> tuple[Changes | None, dict[str, str]]:
+    values = view["state"]["values"]
+    if view["callback_id"] == incident_forms.RESOLVE_CALLBACK:
+        resolution, errors = incident_forms.parse_resolve(values)
+        return (Changes(status="resolved", resolution=resolution) if resolution else None), errors
+    return incident_forms.parse_update(values)
+
+
+def handle(ack, body: dict, view: dict, context) -> None:
+    services = context["services"]
+    user_id = body["user"]["id"]
+    incident_id = incident_forms.incident_id_of(view)
+    changes, errors = _changes(view)
+    if not errors:
+        # A few indexed reads, so a refusal can be shown in the form itself.
+        with services.database.connection_context():
+            errors = forms.check_update(
+                services, incident_id=incident_id, user_id=user_id, changes=changes
+            )
+    if errors:
+        if view["callback_id"] == incident_forms.RESOLVE_CALLBACK:
+            errors = {"resolution": " ".join(errors.values())}
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    services.background.submit(
+        "apply_update",
+        forms.apply_update,
+        services,
+        incident_id=incident_id,
+        user_id=user_id,
+        changes=changes,
+        request_id=context["request_id"],
+    )
+
+
+def register(app) -> None:
+    app.view(incident_forms.UPDATE_CALLBACK)(handle)
+    app.view(incident_forms.RESOLVE_CALLBACK)(handle)
