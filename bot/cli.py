@@ -96,6 +96,30 @@ def _roles(args) -> int:
         database.close()
 
 
+def _find_incident(ref: str):
+    from bot import incident_refs
+
+    try:
+        target = incident_refs.parse(ref)
+    except incident_refs.MalformedRef as error:
+        raise configuration.ConfigError(f"{error}") from None
+    incident = incident_refs.find(target)
+    if incident is None:
+        raise LookupError(f"no incident {target}")
+    return incident
+
+
+def _report(args) -> int:
+    from bot.workflows.commands import report_markdown
+
+    database = _open_store()
+    try:
+        print(report_markdown(_find_incident(args.ref)), end="")
+        return 0
+    finally:
+        database.close()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="klaxon", description="Incident response for Slack.")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -125,10 +149,16 @@ def parser() -> argparse.ArgumentParser:
         description="Holders from the config and stored grants.",
     )
     listing.add_argument("role", metavar="ROLE", nargs="?", help="only this role")
+    report = commands.add_parser(
+        "report",
+        help="print the post-incident report (Markdown)",
+        description="Print the Markdown post-incident report of an incident.",
+    )
+    report.add_argument("ref", metavar="INC-42", help="the incident: INC-42, 42 or #channel")
     return root
 
 
-COMMANDS = {"run": _run, "migrate": _migrate, "roles": _roles}
+COMMANDS = {"run": _run, "migrate": _migrate, "roles": _roles, "report": _report}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     except (configuration.ConfigError, DatabaseURLError) as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    except StartupError as error:
-        print(error, file=sys.stderr)
+    except (StartupError, LookupError) as error:
+        print(str(error).strip("'"), file=sys.stderr)
         return 1
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from store import incidents
+from store.models import Incident
+
 _REF = re.compile(r"(?:inc-?)?(\d{1,9})", re.IGNORECASE)
 _CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _CHANNEL_NAME = re.compile(r"#([a-z0-9][a-z0-9_-]{0,79})")
@@ -38,3 +41,14 @@ def parse(text: str) -> IncidentRef:
     raise MalformedRef(
         f"“{text[:80]}” is not an incident I can find: use INC-42, 42 or #channel-name."
     )
+
+
+def find(target: IncidentRef | str) -> Incident | None:
+    """The incident named by a parsed ref, or by its uuid."""
+    if isinstance(target, str):
+        return incidents.get(target)
+    if target.ref is not None:
+        return incidents.by_ref(target.ref)
+    if target.channel_id:
+        return incidents.by_channel(target.channel_id)
+    return incidents.by_channel_name(target.channel_name)

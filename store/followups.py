@@ -10,13 +10,23 @@ from store.incidents import add_event
 from store.models import FollowUp, Incident
 
 
-def add(incident: Incident, text: str, *, owner_id: str | None, created_by: str) -> FollowUp:
+def add(
+    incident: Incident,
+    text: str,
+    *,
+    owner_id: str | None,
+    created_by: str,
+    now: datetime | None = None,
+) -> FollowUp:
+    now = now or utcnow()
     with write_transaction():
         follow_up = FollowUp.create(
-            incident=incident, text=text, owner_id=owner_id, created_by=created_by
+            incident=incident, text=text, owner_id=owner_id, created_by=created_by, created_at=now
         )
         owner = f" (owner {owner_id})" if owner_id else ""
-        add_event(incident, "followup", f"Follow-up added: {text}{owner}", actor_id=created_by)
+        add_event(
+            incident, "followup", f"Follow-up added: {text}{owner}", actor_id=created_by, now=now
+        )
     return follow_up
 
 

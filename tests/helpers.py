@@ -52,3 +52,46 @@ def incidents_in(database_url):
 
 def today():
     return datetime.now(UTC).strftime("%Y%m%d")
+
+
+def modal_values(view: dict, **overrides) -> dict:
+    """A submission of `view`: every input at its initial value, except the overrides
+    (text for text inputs, the option value for selects, a user id for user pickers)."""
+    values = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        block_id, element = block["block_id"], block["element"]
+        kind = element["type"]
+        given = overrides.get(block_id, ...)
+        if kind == "plain_text_input":
+            value = element.get("initial_value") if given is ... else given
+            state = {"type": kind, "value": value or None}
+        elif kind == "static_select":
+            chosen = (element.get("initial_option") or {}).get("value") if given is ... else given
+            option = next((o for o in element["options"] if o["value"] == chosen), None)
+            state = {"type": kind, "selected_option": option}
+        elif kind == "users_select":
+            state = {
+                "type": kind,
+                "selected_user": element.get("initial_user") if given is ... else given,
+            }
+        else:
+            raise AssertionError(f"no helper for {kind}")
+        values[block_id] = {element["action_id"]: state}
+    return values
+
+
+def summary_of(emulator, incident):
+    return emulator.message(incident.channel_id, incident.summary_ts)
+
+
+def button(message, action_id: str) -> dict:
+    found = [
+        element
+        for block in message.blocks
+        for element in (block.get("elements") or [block.get("accessory") or {}])
+        if isinstance(element, dict) and element.get("action_id") == action_id
+    ]
+    assert found, f"no {action_id} button on the message"
+    return found[0]

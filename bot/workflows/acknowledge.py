@@ -34,17 +34,6 @@ class AckResult:
     retry_after: int = 0
 
 
-def find(target: IncidentRef | str) -> Incident | None:
-    """The incident named by a parsed ref, or by its uuid."""
-    if isinstance(target, str):
-        return incidents.get(target)
-    if target.ref is not None:
-        return incidents.by_ref(target.ref)
-    if target.channel_id:
-        return incidents.by_channel(target.channel_id)
-    return incidents.by_channel_name(target.channel_name)
-
-
 def acknowledge(
     services: Services,
     *,
@@ -69,7 +58,7 @@ def acknowledge(
             "rate_limited", f"Rate limit exceeded, try again in {wait} s", retry_after=wait
         )
 
-    incident = find(target)
+    incident = incident_refs.find(target)
     allowed, held = services.roles.holds(user_id, config.ack_role)
     if not allowed:
         audit.record(

@@ -477,6 +477,16 @@ class SlackEmulator:
         self.pins.add(key)
         return {}
 
+    def api_chat_getPermalink(self, params):
+        channel = self._channel(params.get("channel"))
+        if self.message(channel.id, params.get("message_ts")) is None:
+            raise SlackError("message_not_found")
+        ts = params["message_ts"].replace(".", "")
+        return {
+            "channel": channel.id,
+            "permalink": f"https://emulator.slack.test/archives/{channel.id}/p{ts}",
+        }
+
     def api_users_info(self, params):
         user = self.users.get(params.get("user"))
         if user is None:
@@ -686,8 +696,10 @@ class SlackEmulator:
         **kwargs,
     ) -> dict:
         """Click a button (a block_actions payload, with a response_url like Slack's)."""
+        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
         with self.lock:
             response_url = self.new_response_url()
+            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
         container = (
             {"type": "message", "message_ts": message.ts, "channel_id": message.channel}
             if message
@@ -700,7 +712,7 @@ class SlackEmulator:
             "api_app_id": APP_ID,
             "token": "deprecated",
             "container": container,
-            "trigger_id": f"{next(self._ids)}.{uuid.uuid4().hex[:10]}",
+            "trigger_id": trigger_id,
             "channel": {"id": message.channel if message else channel},
             "response_url": response_url,
             "actions": [
@@ -716,7 +728,55 @@ class SlackEmulator:
         if message:
             payload["message"] = {"ts": message.ts, "text": message.text, "blocks": message.blocks}
         result = self.send_envelope("interactive", payload, **kwargs)
-        return {**result, "response_url": response_url}
+        return {**result, "response_url": response_url, "trigger_id": trigger_id}
+
+    def event(self, event: dict, **kwargs) -> dict:
+        """Deliver an Events API event (e.g. pin_added) over the socket."""
+        payload = {
+            "token": "deprecated",
+            "team_id": TEAM,
+            "api_app_id": APP_ID,
+            "type": "event_callback",
+            "event_id": f"Ev{next(self._ids)}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        return self.send_envelope("events_api", payload, **kwargs)
+
+    def pin(self, channel_id: str, text: str, *, user: str = "UALICE") -> Message:
+        """A person posts a message and pins it; Slack sends pin_added."""
+        with self.lock:
+            message = Message(channel_id, self._new_ts(), text, [], user)
+            self.messages.append(message)
+            self.pins.add((channel_id, message.ts))
+        self.event(self._pin_event("pin_added", channel_id, message, user))
+        return message
+
+    def unpin(self, message: Message, *, user: str = "UALICE") -> None:
+        with self.lock:
+            self.pins.discard((message.channel, message.ts))
+        self.event(self._pin_event("pin_removed", message.channel, message, user))
+
+    @staticmethod
+    def _pin_event(kind: str, channel_id: str, message: Message, user: str) -> dict:
+        return {
+            "type": kind,
+            "user": user,
+            "channel_id": channel_id,
+            "item": {
+                "type": "message",
+                "channel": channel_id,
+                "created": int(time.time()),
+                "created_by": user,
+                "message": {
+                    "type": "message",
+                    "user": message.user,
+                    "text": message.text,
+                    "ts": message.ts,
+                },
+            },
+            "event_ts": f"{time.time():.6f}",
+        }
 
     # ----- queries for tests -----
 
