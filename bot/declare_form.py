@@ -101,6 +101,7 @@ def modal(title: str = "", metadata: dict | None = None, recent=()) -> dict:
         "submit": {"type": "plain_text", "text": "Declare"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
+            *_recent_blocks(recent),
             text_input(
                 "title",
                 "Title",

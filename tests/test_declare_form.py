@@ -58,3 +58,18 @@ def test_metadata_is_read_defensively():
     assert declare_form.read_metadata({"private_metadata": "not json"}) == {}
     assert declare_form.read_metadata({"private_metadata": "[1]"}) == {}
     assert declare_form.read_metadata({}) == {}
+
+
+def test_recent_incidents_are_listed_above_the_form():
+    from types import SimpleNamespace
+
+    recent = [
+        SimpleNamespace(severity="SEV1", display_ref="INC-3", title="<!here> DB", channel_id="C9"),
+        SimpleNamespace(severity="SEV4", display_ref="INC-2", title="Typo", channel_id=None),
+    ]
+    view = declare_form.modal("x", recent=recent)
+    assert validate_view(view) == []
+    text = view["blocks"][0]["text"]["text"]
+    assert "*SEV1 INC-3* &lt;!here&gt; DB · <#C9>" in text
+    assert "*SEV4 INC-2* Typo · _no channel yet_" in text
+    assert view["blocks"][2]["block_id"] == "title"
