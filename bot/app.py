@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 
 import structlog
@@ -26,6 +27,7 @@ from bot.slack import web_client
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
+from handlers.actions import nudges as nudge_actions
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
 from handlers.events import pins as pin_events
@@ -46,6 +48,7 @@ LISTENERS = (
     acknowledge_action,
     incident_form_actions,
     followup_done_action,
+    nudge_actions,
     pin_events,
 )
 
@@ -173,7 +176,7 @@ def run(config: Config) -> int:
         handler.connect()
     except SlackApiError as error:
         raise StartupError(f"Slack refused the app token: {logs.redact(str(error))}") from None
-    scheduler = start_scheduler(services)
+    scheduler = start_scheduler(services, owner=f"{socket.gethostname()}:{os.getpid()}")
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
     stop.wait()
 

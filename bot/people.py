@@ -21,6 +21,7 @@ class People:
         self._lock = threading.Lock()
         self._emails: dict[str, tuple[float, str | None]] = {}
         self._groups: dict[str, frozenset[str]] = {}
+        self._group_ids: dict[str, str] = {}
         self.groups_loaded_at: float | None = None
 
     def email(self, user_id: str) -> str | None:
@@ -42,6 +43,13 @@ class People:
     def group_members(self, handle: str) -> frozenset[str]:
         return self._groups.get(handle.lstrip("@"), frozenset())
 
+    def group_id(self, handle: str) -> str | None:
+        """The id of a user group (for a <!subteam^ID> mention), loading groups if needed."""
+        handle = handle.lstrip("@")
+        if handle not in self._group_ids:
+            self.refresh_groups()
+        return self._group_ids.get(handle)
+
     def refresh_groups(self) -> None:
         """Reload every user group and its members in one call."""
         try:
@@ -49,12 +57,11 @@ class People:
         except SlackApiError as error:
             log.warning("usergroups_refresh_failed", error=error_code(error))
             return
-        groups = {
-            group["handle"]: frozenset(group.get("users") or ())
-            for group in response.get("usergroups", [])
-        }
+        listed = response.get("usergroups", [])
+        groups = {group["handle"]: frozenset(group.get("users") or ()) for group in listed}
         with self._lock:
             self._groups = groups
+            self._group_ids = {group["handle"]: group["id"] for group in listed}
             self.groups_loaded_at = time.monotonic()
         log.info("usergroups_refreshed", groups=len(groups))
 

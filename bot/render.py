@@ -151,6 +151,11 @@ def _follow_up_blocks(follow_ups) -> list[dict]:
     return blocks
 
 
+def _escalation_field(incident) -> list[dict]:
+    level = getattr(incident, "escalation_level", 0) or 0
+    return [_field("Escalation", f"level {level}")] if level else []
+
+
 def summary_blocks(incident, follow_ups=()) -> list[dict]:
     """The pinned, living summary message in the incident channel."""
     severity = incident.severity
@@ -172,6 +177,7 @@ def summary_blocks(incident, follow_ups=()) -> list[dict]:
                 _field("Reporter", user(incident.reporter_id)),
                 _field("Declared", date_token(incident.declared_at)),
                 _field("Acknowledged", _acknowledgement(incident)),
+                *_escalation_field(incident),
             ],
         },
         _section("Impact", incident.impact),
@@ -240,7 +246,10 @@ def confirmation_text(incident, failures: Sequence[str]) -> str:
     if not failures:
         return f":white_check_mark: {incident.display_ref} declared. Join {where}."
     listed = "\n".join(f"• {failure}" for failure in failures)
-    return f":warning: {incident.display_ref} is saved, but not every step worked:\n{listed}"
+    return (
+        f":warning: {incident.display_ref} is saved, but not every step worked:\n{listed}\n"
+        "Klaxon keeps trying and will tell you when it is done."
+    )
 
 
 def awaiting_ack_blocks(waiting) -> list[dict]:
@@ -279,3 +288,79 @@ def awaiting_ack_blocks(waiting) -> list[dict]:
             }
         )
     return blocks
+
+
+SNOOZE_ACTION = "nudge_snooze"
+LEAD_TAKE_ACTION = "lead_take"
+LEAD_CHOOSE_ACTION = "lead_choose"
+SNOOZE_CHOICES = ((30, "Snooze 30 min"), (120, "Snooze 2 h"))
+
+
+def update_nudge_blocks(incident, silence: str) -> list[dict]:
+    who = user(incident.lead_id or incident.reporter_id)
+    text = (
+        f":bell: {who} {incident.display_ref} has had no update for {silence}. "
+        "Post one so everyone knows where things stand."
+    )
+    value = str(incident.id)
+    buttons = [_button(UPDATE_ACTION, "Post update", value, "primary")]
+    buttons += [
+        _button(SNOOZE_ACTION, label, f"{value}|{minutes}") for minutes, label in SNOOZE_CHOICES
+    ]
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "actions", "block_id": "nudge_actions", "elements": buttons},
+    ]
+
+
+def lead_nudge_blocks(incident, waited: str) -> list[dict]:
+    text = (
+        f":bust_in_silhouette: {incident.display_ref} has had no lead for {waited}. "
+        "Someone needs to coordinate the response."
+    )
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {
+            "type": "actions",
+            "block_id": f"lead|{incident.id}",
+            "elements": [
+                _button(LEAD_TAKE_ACTION, "Take the lead", str(incident.id), "primary"),
+                {
+                    "type": "users_select",
+                    "action_id": LEAD_CHOOSE_ACTION,
+                    "placeholder": {"type": "plain_text", "text": "Choose lead"},
+                },
+            ],
+        },
+    ]
+
+
+def escalation_blocks(
+    incident, *, level: int, skipped, repeat: bool, waited: str, mention: str = ""
+) -> list[dict]:
+    note = ""
+    if skipped:
+        note = f" (level {', '.join(map(str, skipped))} fell due while Klaxon was away)"
+    elif repeat:
+        note = " (again)"
+    text = (
+        f":rotating_light: {mention}*{incident.severity} {incident.display_ref}* is not "
+        f"acknowledged after {waited}: escalation level {level}{note}.\n"
+        f"{escape(incident.title)} · "
+        f"{channel_link(incident.channel_id, incident.channel_name)}"
+    )
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": trim(text.strip(), 3000)}},
+        *_actions([acknowledge_button(incident)] if _needs_ack(incident) else []),
+    ]
+
+
+def followup_reminder_text(incident, open_items) -> str:
+    lines = "\n".join(f"• {escape(item.text)}" for item in open_items[:20]) or "• none open"
+    return (
+        f":clipboard: {incident.display_ref} ({escape(incident.title)}) was resolved "
+        f"{date_token(incident.resolved_at)}. Open follow-ups:\n{lines}\n"
+        f"Finish the report: `/incident report` in "
+        f"{channel_link(incident.channel_id, incident.channel_name)}, or "
+        f"`klaxon report {incident.display_ref}`."
+    )

@@ -13,12 +13,21 @@ from scheduler import jobs
 USERGROUP_REFRESH_MINUTES = 5
 
 
-def start(services: Services) -> BackgroundScheduler:
+def start(services: Services, owner: str) -> BackgroundScheduler:
+    """Start the jobs; `owner` names this replica in the leases it takes."""
     scheduler = BackgroundScheduler(
         timezone=UTC,
         # A job that missed its time (the process was busy or stopped) runs once, not once
         # per missed run, and never twice at the same time.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    scheduler.add_job(
+        jobs.tick,
+        "interval",
+        seconds=services.config.scheduler_tick.total_seconds(),
+        args=[services, owner],
+        id="tick",
+        next_run_time=datetime.now(UTC),
     )
     if services.roles.uses_groups:
         scheduler.add_job(

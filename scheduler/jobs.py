@@ -1,10 +1,44 @@
-"""The scheduler's jobs. Each is a thin call into bot/ with its own database connection."""
+"""The scheduler's jobs: ask the store what is due and hand it to the workflows."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
+import structlog
+
 from bot.services import Services
+from bot.workflows import timed
+from store import due
+from store.fields import utcnow
+
+log = structlog.get_logger("klaxon.scheduler")
+# How long a replica may hold an incident's due work; a replica that dies holding it
+# delays that work by at most this much.
+LEASE = timedelta(seconds=60)
+BATCH = 200
 
 
 def refresh_usergroups(services: Services) -> None:
     """Keep the members of the @usergroups named in [roles] current."""
     services.people.refresh_groups()
+
+
+def tick(services: Services, owner: str) -> None:
+    """One pass over everything due now (coalesced: overdue work fires once)."""
+    started = time.perf_counter()
+    now = utcnow()
+    with services.database.connection_context():
+        claimed = due.claim(now, owner=owner, lease=LEASE, limit=BATCH)
+        for incident in claimed:
+            try:
+                timed.run_due(services, incident, now, owner=owner)
+            except Exception:
+                # The lease is kept: it expires after LEASE and the work is retried then.
+                log.exception("timed_work_failed", incident_ref=incident.display_ref)
+    if claimed:
+        log.info(
+            "scheduler_tick",
+            incidents=len(claimed),
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )

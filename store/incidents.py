@@ -8,6 +8,7 @@ from datetime import datetime
 
 import peewee
 
+from store import due
 from store.db import write_transaction
 from store.fields import utcnow
 from store.models import Counter, Incident, TimelineEvent
@@ -39,13 +40,16 @@ def _next_value(name: str) -> int:
     return values[0]
 
 
-def declare(new: NewIncident, now: datetime | None = None) -> tuple[Incident, bool]:
+def declare(
+    new: NewIncident, now: datetime | None = None, schedule: dict | None = None
+) -> tuple[Incident, bool]:
     """Persist a new incident and its `declared` timeline event in one transaction.
 
     Returns (incident, created). A declaration_key seen before returns the incident it
     created the first time, with created=False, so a redelivered submission is harmless.
     """
     now = now or utcnow()
+    schedule = schedule or {}
     try:
         with write_transaction():
             if new.declaration_key:
@@ -64,6 +68,9 @@ def declare(new: NewIncident, now: datetime | None = None) -> tuple[Incident, bo
                 incident_key=new.incident_key,
                 declared_at=now,
                 updated_at=now,
+                last_update_at=now,
+                **schedule,
+                next_due_at=min((t for t in schedule.values() if t), default=None),
             )
             TimelineEvent.create(
                 incident=incident,
@@ -106,6 +113,8 @@ def channel_name_taken(name: str) -> bool:
 def update_fields(incident: Incident, **changes) -> Incident:
     """Write `changes` to the incident row (and to the in-memory instance)."""
     changes.setdefault("updated_at", utcnow())
+    if any(name in changes for name in due.DUE_FIELDS):
+        changes["next_due_at"] = due.earliest(incident, changes)
     Incident.update(**changes).where(Incident.id == incident.id).execute()
     for name, value in changes.items():
         setattr(incident, name, value)
@@ -207,6 +216,8 @@ def acknowledge(
     with write_transaction():
         if query.execute() != 1:
             return False
+        # Acknowledged: escalation stops at once, even a level due in this very tick.
+        update_fields(Incident.get_by_id(incident.id), next_escalation_at=None, updated_at=now)
         add_event(incident, "acknowledged", "Acknowledged", actor_id=user_id, now=now)
     return True
 

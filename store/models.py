@@ -46,6 +46,19 @@ class Incident(BaseModel):
     acknowledged_by_email = peewee.CharField(max_length=320, null=True)
     resolved_at = UTCDateTimeField(null=True)
     resolution = peewee.TextField(default="")
+    # Timed work. Each next_* is when that work is due (None: nothing to do);
+    # next_due_at is the earliest of them, so one indexed range scan finds all due work.
+    last_update_at = UTCDateTimeField(null=True)
+    next_update_nudge_at = UTCDateTimeField(null=True)
+    next_lead_nudge_at = UTCDateTimeField(null=True)
+    next_followup_at = UTCDateTimeField(null=True)
+    next_escalation_at = UTCDateTimeField(null=True)
+    next_reconcile_at = UTCDateTimeField(null=True)
+    next_due_at = UTCDateTimeField(null=True, index=True)
+    reconcile_attempts = peewee.IntegerField(default=0)
+    # Which replica is working on the incident's due work, until when.
+    lease_until = UTCDateTimeField(null=True)
+    lease_owner = peewee.CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "incident"

@@ -12,7 +12,7 @@ from datetime import timedelta
 import structlog
 from slack_sdk.errors import SlackApiError
 
-from bot import declare_form, render
+from bot import declare_form, render, schedule
 from bot.declare_form import DeclareForm
 from bot.reply import reply
 from bot.services import Services
@@ -37,6 +37,7 @@ def declare(
     response_url: str | None = None,
     request_id: str | None = None,
 ) -> Incident:
+    now = utcnow()
     incident, created = incidents.declare(
         incidents.NewIncident(
             title=form.title,
@@ -46,7 +47,9 @@ def declare(
             impact=form.impact,
             description=form.description,
             declaration_key=declaration_key,
-        )
+        ),
+        now=now,
+        schedule=schedule.on_declared(services.config, form.severity, form.lead_id, now),
     )
     if not created:
         log.info("declaration_redelivered", incident_ref=incident.display_ref)
@@ -67,6 +70,8 @@ def declare(
         severity=incident.severity,
     )
     failures = complete_setup(services, incident)
+    if failures:  # the scheduler finishes the job and tells the reporter
+        incidents.update_fields(incident, next_reconcile_at=schedule.next_reconcile(0, now))
     tell_reporter(services, incident, failures, response_url)
     return incident
 

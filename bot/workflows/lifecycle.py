@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 
 import structlog
 
+from bot import schedule
 from bot.declare_form import DESCRIPTION_MAX, IMPACT_MAX, TITLE_MAX
 from bot.durations import humanize
 from bot.services import Services
@@ -104,7 +105,13 @@ def check(
     for name, limit in LIMITS.items():
         if len(effective.get(name, "")) > limit:
             raise Refused(f"Keep the {name} under {limit} characters.", name)
-    if STEERING_FIELDS & effective.keys() and not may_steer(services, incident, actor_id):
+    # Anyone may fill an empty lead seat (the lead nudge asks exactly that).
+    filling_lead = incident.lead_id is None and effective.keys() == {"lead_id"}
+    if (
+        STEERING_FIELDS & effective.keys()
+        and not filling_lead
+        and not may_steer(services, incident, actor_id)
+    ):
         audit.record(
             "incident_change_denied",
             actor_id=actor_id,
@@ -162,7 +169,10 @@ def update(
         effective["resolution"] = (changes.resolution or "").strip()
     elif "status" in effective and was["status"] == "resolved":
         effective["resolved_at"] = None
-    incidents.apply_changes(incident, effective, events, actor_id=actor_id, now=now)
+    due_times = schedule.on_changed(services.config, incident, effective, now)
+    incidents.apply_changes(
+        incident, {**effective, **due_times}, events, actor_id=actor_id, now=now
+    )
     audit.record(
         "incident_updated",
         actor_id=actor_id,
