@@ -174,3 +174,43 @@ def test_awaiting_acknowledgement_most_severe_then_newest(db):
         )
     incidents.acknowledge(incidents.by_ref(4), user_id="U1", email=None)
     assert [i.ref for i in incidents.awaiting_acknowledgement()] == [2, 3, 1]
+
+
+def test_claims_and_leases(db):
+    from store import due
+
+    start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    soon, _ = incidents.declare(
+        new("soon"), now=start, schedule={"next_update_nudge_at": start + timedelta(minutes=5)}
+    )
+    incidents.declare(
+        new("later"), now=start, schedule={"next_escalation_at": start + timedelta(minutes=9)}
+    )
+    incidents.declare(new("nothing due"), now=start)
+    assert due.claim(start, owner="a", lease=timedelta(minutes=1)) == []
+
+    now = start + timedelta(minutes=10)
+    claimed = due.claim(now, owner="a", lease=timedelta(minutes=1))
+    assert [i.title for i in claimed] == ["soon", "later"], "earliest first"
+    assert due.claim(now, owner="b", lease=timedelta(minutes=1)) == [], "leased to a"
+    assert not due.release(soon, owner="b", next_update_nudge_at=None), "b holds no lease"
+    assert due.release(soon, owner="a", next_update_nudge_at=now + timedelta(minutes=30))
+    assert incidents.get(soon.id).next_due_at == now + timedelta(minutes=30)
+    # a dies holding `later`: its lease expires and b gets the work.
+    expired = now + timedelta(minutes=2)
+    assert [i.title for i in due.claim(expired, owner="b", lease=timedelta(minutes=1))] == ["later"]
+
+
+def test_release_cannot_revive_escalation_after_an_ack(db):
+    from store import due
+
+    start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    incident, _ = incidents.declare(new(), now=start, schedule={"next_escalation_at": start})
+    [claimed] = due.claim(start, owner="a", lease=timedelta(minutes=1))
+    incidents.acknowledge(incidents.get(incident.id), user_id="U1", email=None)
+    due.release(
+        claimed, owner="a", escalation_level=1, next_escalation_at=start + timedelta(minutes=5)
+    )
+    fresh = incidents.get(incident.id)
+    assert fresh.next_escalation_at is None
+    assert fresh.lease_owner is None
