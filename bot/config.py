@@ -73,6 +73,7 @@ class Config:
     followup_after: timedelta = timedelta(hours=24)
     escalation: Mapping[str, tuple[EscalationLevel, ...]] = field(default_factory=dict)
     scheduler_tick: timedelta = timedelta(seconds=30)
+    scheduler_retry: timedelta = timedelta(seconds=30)
     http_bind: str = "127.0.0.1"
     http_port: int = 8080
     workers: int = 8
@@ -134,7 +135,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "lead_missing_after": ("lead_missing_after", _positive_duration),
         "followup_after": ("followup_after", _positive_duration),
     },
-    "scheduler": {"tick": ("scheduler_tick", _positive_duration)},
+    "scheduler": {
+        "tick": ("scheduler_tick", _positive_duration),
+        "retry": ("scheduler_retry", _positive_duration),
+    },
     "http": {
         "port": ("http_port", _integer(0, 65535)),
         "bind": ("http_bind", _string()),

@@ -11,10 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Config, EscalationLevel
 
-RECONCILE_FIRST_RETRY = timedelta(seconds=30)
 RECONCILE_MAX_RETRY = timedelta(minutes=10)
-# A claimed incident whose Slack call failed is tried again this much later.
-RETRY_AFTER_FAILURE = timedelta(seconds=30)
 
 
 def policy(config: Config, severity: str) -> tuple[EscalationLevel, ...]:
@@ -107,7 +104,12 @@ def resume_escalation_at(config: Config, incident) -> datetime | None:
     return None
 
 
-def next_reconcile(attempts: int, now: datetime) -> datetime:
-    """Back off: 30 s, 1 min, 2 min … at most 10 min between tries."""
-    delay = min(RECONCILE_FIRST_RETRY * (2**attempts), RECONCILE_MAX_RETRY)
+def retry_at(config: Config, now: datetime) -> datetime:
+    """When work whose Slack call failed is tried again."""
+    return now + config.scheduler_retry
+
+
+def next_reconcile(config: Config, attempts: int, now: datetime) -> datetime:
+    """Back off from [scheduler].retry (30 s: 30 s, 1 min, 2 min …), at most 10 min apart."""
+    delay = min(config.scheduler_retry * (2**attempts), RECONCILE_MAX_RETRY)
     return now + delay

@@ -111,7 +111,7 @@ def test_severity_policies_fall_back_to_default():
 
 
 def test_reconcile_backs_off_to_ten_minutes():
-    assert [next_reconcile(n, T0) - T0 for n in (0, 1, 2, 5, 10)] == [
+    assert [next_reconcile(CONFIG, n, T0) - T0 for n in (0, 1, 2, 5, 10)] == [
         timedelta(seconds=30),
         timedelta(minutes=1),
         timedelta(minutes=2),

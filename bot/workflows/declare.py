@@ -71,7 +71,9 @@ def declare(
     )
     failures = complete_setup(services, incident)
     if failures:  # the scheduler finishes the job and tells the reporter
-        incidents.update_fields(incident, next_reconcile_at=schedule.next_reconcile(0, now))
+        incidents.update_fields(
+            incident, next_reconcile_at=schedule.next_reconcile(services.config, 0, now)
+        )
     tell_reporter(services, incident, failures, response_url)
     return incident
 

@@ -55,8 +55,8 @@ def _post(services: Services, channel: str, text: str, blocks=None) -> bool:
         return False
 
 
-def _retry(name: str, now: datetime) -> dict:
-    return {name: now + schedule.RETRY_AFTER_FAILURE}
+def _retry(services: Services, name: str, now: datetime) -> dict:
+    return {name: schedule.retry_at(services.config, now)}
 
 
 def _reconcile(services: Services, incident: Incident, now: datetime) -> dict:
@@ -71,7 +71,7 @@ def _reconcile(services: Services, incident: Incident, now: datetime) -> dict:
         )
         return {
             "reconcile_attempts": attempts,
-            "next_reconcile_at": schedule.next_reconcile(attempts, now),
+            "next_reconcile_at": schedule.next_reconcile(services.config, attempts, now),
         }
     incidents.add_event(
         incident, "reconciled", "Declaration completed after a Slack failure", now=now
@@ -98,7 +98,7 @@ def _escalate(services: Services, incident: Incident, now: datetime) -> dict:
         target for target in step.targets if _notify(services, incident, target, step, waited)
     ]
     if not delivered:
-        return _retry("next_escalation_at", now)
+        return _retry(services, "next_escalation_at", now)
     skipped = f" (skipped level {', '.join(map(str, step.skipped))})" if step.skipped else ""
     text = f"Escalation level {step.level}{skipped}: notified {', '.join(delivered)}"
     incidents.add_event(incident, "escalated", text, now=now)
@@ -155,7 +155,7 @@ def _lead_nudge(services: Services, incident: Incident, now: datetime) -> dict:
     waited = humanize(now - incident.declared_at)
     text = f"{incident.display_ref} has had no lead for {waited}"
     if not _post(services, incident.channel_id, text, render.lead_nudge_blocks(incident, waited)):
-        return _retry("next_lead_nudge_at", now)
+        return _retry(services, "next_lead_nudge_at", now)
     incidents.add_event(incident, "nudge", f"Lead nudge after {waited}", now=now)
     log.info("lead_nudged", incident_ref=incident.display_ref)
     return {"next_lead_nudge_at": None}
@@ -169,7 +169,7 @@ def _update_nudge(services: Services, incident: Incident, now: datetime) -> dict
     if not _post(
         services, incident.channel_id, text, render.update_nudge_blocks(incident, silence)
     ):
-        return _retry("next_update_nudge_at", now)
+        return _retry(services, "next_update_nudge_at", now)
     incidents.add_event(incident, "nudge", f"Update nudge after {silence} without one", now=now)
     log.info("update_nudged", incident_ref=incident.display_ref, silence=silence)
     return schedule.after_update_nudge(services.config, incident, now)
@@ -181,7 +181,7 @@ def _followup_reminder(services: Services, incident: Incident, now: datetime) ->
     open_items = [item for item in followups.of(incident) if item.done_at is None]
     who = incident.lead_id or incident.reporter_id
     if not _post(services, who, render.followup_reminder_text(incident, open_items)):
-        return _retry("next_followup_at", now)
+        return _retry(services, "next_followup_at", now)
     incidents.add_event(incident, "nudge", "Follow-up reminder sent", now=now)
     log.info("followup_reminded", incident_ref=incident.display_ref, open=len(open_items))
     return {"next_followup_at": None}

@@ -693,9 +693,11 @@ class SlackEmulator:
         user: str = "UALICE",
         channel: str = "CGENERAL",
         message: Message | None = None,
+        action: dict | None = None,
         **kwargs,
     ) -> dict:
-        """Click a button (a block_actions payload, with a response_url like Slack's)."""
+        """Click a button, or with `action` use another element (a block_actions payload,
+        with a response_url like Slack's)."""
         trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
         with self.lock:
             response_url = self.new_response_url()
@@ -722,6 +724,7 @@ class SlackEmulator:
                     "block_id": "b",
                     "value": value,
                     "action_ts": str(time.time()),
+                    **(action or {}),
                 }
             ],
         }
