@@ -1,0 +1,115 @@
+"""Benchmark the scheduler tick: 100, 1,000 and 10,000 open incidents, nothing due and 1% due.
+
+    python bench/scheduler.py [--backend sqlite|postgresql]
+
+The tick runs in-process against the Slack emulator (the due 1% post real nudges).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from common import arguments
+
+from bot import logs
+from bot.config import Config
+from bot.people import People
+from bot.roles import RoleDirectory
+from bot.services import Background, Services
+from bot.slack import web_client
+from scheduler.jobs import tick
+from store import db, migrate
+from store.fields import utcnow
+from store.models import Incident
+from tests.emulator import APP_TOKEN, BOT_TOKEN, BOT_USER, SlackEmulator
+from tests.postgres import PostgresServer
+
+SIZES = (100, 1_000, 10_000)
+IDLE_RUNS = 50
+DUE_RUNS = 5
+
+
+def seed(count: int, emulator: SlackEmulator) -> list:
+    now = utcnow()
+    later = now + timedelta(hours=1)
+    rows = []
+    for index in range(count):
+        channel_id = f"CB{index}"
+        emulator.add_channel(channel_id, f"inc-bench-{index}", members={BOT_USER})
+        rows.append({
+            "ref": index + 1, "title": f"Bench {index}", "severity": "SEV2", "status": "open",
+            "reporter_id": "UALICE", "lead_id": "UBOB", "channel_id": channel_id,
+            "channel_name": f"inc-bench-{index}", "declared_at": now, "updated_at": now,
+            "last_update_at": now, "next_update_nudge_at": later, "next_due_at": later,
+        })
+    with Incident._meta.database.atomic():
+        for start in range(0, len(rows), 500):
+            Incident.insert_many(rows[start:start + 500]).execute()
+    return [row["ref"] for row in rows]
+
+
+def make_due(refs: list, fraction: float) -> int:
+    past = utcnow() - timedelta(seconds=1)
+    chosen = refs[:: int(1 / fraction)]
+    Incident.update(next_update_nudge_at=past, next_due_at=past).where(
+        Incident.ref.in_(chosen)).execute()
+    return len(chosen)
+
+
+def measure(services: Services, refs: list) -> tuple[float, float, int]:
+    idle = []
+    for _ in range(IDLE_RUNS):
+        started = time.perf_counter()
+        tick(services, "bench")
+        idle.append(time.perf_counter() - started)
+    busy, due = [], 0
+    for _ in range(DUE_RUNS):
+        with services.database.connection_context():
+            due = make_due(refs, 0.01)
+        started = time.perf_counter()
+        tick(services, "bench")
+        busy.append(time.perf_counter() - started)
+    return statistics.median(idle), statistics.median(busy), due
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    logs.configure("WARNING")
+    emulator = SlackEmulator().start()
+    server = PostgresServer().start() if args.backend == "postgresql" else None
+    if server:
+        server.wait_ready()
+    workdir = Path(tempfile.mkdtemp(prefix="klaxon-bench-"))
+    print(f"backend: {args.backend}")
+    try:
+        for size in SIZES:
+            url = (server.create_database() if server
+                   else f"sqlite:///{workdir / f'tick-{size}.db'}")
+            database = db.open_database(url)
+            migrate.apply(database)
+            config = Config(bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=emulator.api_url,
+                            database_url=url)
+            slack = web_client(config)
+            people = People(slack)
+            services = Services(config, slack, database, Background(database, 1), people,
+                                RoleDirectory({}, people))
+            with database.connection_context():
+                refs = seed(size, emulator)
+            idle, busy, due = measure(services, refs)
+            print(f"{size:>6} open: nothing due {idle * 1000:7.2f} ms (median of {IDLE_RUNS}); "
+                  f"{due} due (1%) {busy * 1000:8.1f} ms (median of {DUE_RUNS}, "
+                  f"{busy / due * 1000:.2f} ms each)")
+            services.background.shutdown()
+            db.close(database)
+    finally:
+        emulator.stop()
+        if server:
+            server.stop(remove=True)
+
+
+if __name__ == "__main__":
+    main()
