@@ -40,15 +40,26 @@ def seed(count: int, emulator: SlackEmulator) -> list:
     for index in range(count):
         channel_id = f"CB{index}"
         emulator.add_channel(channel_id, f"inc-bench-{index}", members={BOT_USER})
-        rows.append({
-            "ref": index + 1, "title": f"Bench {index}", "severity": "SEV2", "status": "open",
-            "reporter_id": "UALICE", "lead_id": "UBOB", "channel_id": channel_id,
-            "channel_name": f"inc-bench-{index}", "declared_at": now, "updated_at": now,
-            "last_update_at": now, "next_update_nudge_at": later, "next_due_at": later,
-        })
+        rows.append(
+            {
+                "ref": index + 1,
+                "title": f"Bench {index}",
+                "severity": "SEV2",
+                "status": "open",
+                "reporter_id": "UALICE",
+                "lead_id": "UBOB",
+                "channel_id": channel_id,
+                "channel_name": f"inc-bench-{index}",
+                "declared_at": now,
+                "updated_at": now,
+                "last_update_at": now,
+                "next_update_nudge_at": later,
+                "next_due_at": later,
+            }
+        )
     with Incident._meta.database.atomic():
         for start in range(0, len(rows), 500):
-            Incident.insert_many(rows[start:start + 500]).execute()
+            Incident.insert_many(rows[start : start + 500]).execute()
     return [row["ref"] for row in rows]
 
 
@@ -56,7 +67,8 @@ def make_due(refs: list, fraction: float) -> int:
     past = utcnow() - timedelta(seconds=1)
     chosen = refs[:: int(1 / fraction)]
     Incident.update(next_update_nudge_at=past, next_due_at=past).where(
-        Incident.ref.in_(chosen)).execute()
+        Incident.ref.in_(chosen)
+    ).execute()
     return len(chosen)
 
 
@@ -87,22 +99,25 @@ def main() -> None:
     print(f"backend: {args.backend}")
     try:
         for size in SIZES:
-            url = (server.create_database() if server
-                   else f"sqlite:///{workdir / f'tick-{size}.db'}")
+            url = server.create_database() if server else f"sqlite:///{workdir / f'tick-{size}.db'}"
             database = db.open_database(url)
             migrate.apply(database)
-            config = Config(bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=emulator.api_url,
-                            database_url=url)
+            config = Config(
+                bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=emulator.api_url, database_url=url
+            )
             slack = web_client(config)
             people = People(slack)
-            services = Services(config, slack, database, Background(database, 1), people,
-                                RoleDirectory({}, people))
+            services = Services(
+                config, slack, database, Background(database, 1), people, RoleDirectory({}, people)
+            )
             with database.connection_context():
                 refs = seed(size, emulator)
             idle, busy, due = measure(services, refs)
-            print(f"{size:>6} open: nothing due {idle * 1000:7.2f} ms (median of {IDLE_RUNS}); "
-                  f"{due} due (1%) {busy * 1000:8.1f} ms (median of {DUE_RUNS}, "
-                  f"{busy / due * 1000:.2f} ms each)")
+            print(
+                f"{size:>6} open: nothing due {idle * 1000:7.2f} ms (median of {IDLE_RUNS}); "
+                f"{due} due (1%) {busy * 1000:8.1f} ms (median of {DUE_RUNS}, "
+                f"{busy / due * 1000:.2f} ms each)"
+            )
             services.background.shutdown()
             db.close(database)
     finally:

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import threading
+import time
 
 import structlog
 from slack_bolt import App
@@ -18,9 +19,11 @@ from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
-from bot import logs
+from bot import logs, metrics
 from bot.config import Config
+from bot.http import OperatorServer, application
 from bot.people import People
+from bot.reply import reply
 from bot.roles import RoleDirectory
 from bot.services import Background, Services, new_request_id
 from bot.slack import web_client
@@ -35,9 +38,14 @@ from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
 from handlers.views import update as update_view
 from scheduler import start as start_scheduler
-from store import db, migrate
+from store import db, incidents, migrate
 
 log = structlog.get_logger("klaxon")
+
+TRY_AGAIN = (
+    ":warning: Klaxon cannot reach its database right now, so nothing was changed. "
+    "Try again in a minute."
+)
 
 LISTENERS = (
     incident_command,
@@ -100,10 +108,24 @@ class _DropClientTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class KlaxonApp(App):
+    """Bolt's App, timing every interaction from arrival to the ack (listeners hand slow
+    work to the background pool, so this is the time Slack waits)."""
+
+    def dispatch(self, req):
+        started = time.perf_counter()
+        try:
+            return super().dispatch(req)
+        finally:
+            metrics.interactions.labels(_interaction_kind(req.body or {})).observe(
+                time.perf_counter() - started
+            )
+
+
 def build_app(services: Services) -> App:
     bolt_logger = logging.getLogger("slack_bolt")
     bolt_logger.addFilter(_DropClientTokenWarning())
-    app = App(
+    app = KlaxonApp(
         client=services.slack,
         logger=bolt_logger,
         # Listeners ack() and hand slow work to the background pool themselves, so Bolt
@@ -146,6 +168,23 @@ def _close_socket(handler: SocketModeHandler) -> None:
     closer.join(SOCKET_CLOSE_TIMEOUT)
 
 
+def _start_http(config: Config, database, handler) -> OperatorServer | None:
+    if config.http_port == 0:
+        return None
+    metrics.watch_open_incidents(database, incidents.count_open)
+    try:
+        server = OperatorServer(
+            application(database, handler.client.is_connected),
+            config.http_bind,
+            config.http_port,
+        )
+    except OSError as error:
+        raise StartupError(
+            f"[http].port: cannot listen on {config.http_bind}:{config.http_port}: {error.strerror}"
+        ) from None
+    return server.start()
+
+
 def run(config: Config) -> int:
     logs.configure(
         os.environ.get("LOG_LEVEL", "INFO"), secrets=(config.bot_token, config.app_token)
@@ -153,11 +192,22 @@ def run(config: Config) -> int:
     database = _open_store(config)
     slack = web_client(config)
     people = People(slack)
+
+    def tell_to_try_again(task_kwargs: dict) -> None:
+        user_id = task_kwargs.get("user_id") or task_kwargs.get("reporter_id")
+        if user_id:
+            reply(
+                slack,
+                user_id=user_id,
+                response_url=task_kwargs.get("response_url"),
+                text=TRY_AGAIN,
+            )
+
     services = Services(
         config=config,
         slack=slack,
         database=database,
-        background=Background(database, config.workers),
+        background=Background(database, config.workers, tell_to_try_again),
         people=people,
         roles=RoleDirectory(config.roles, people),
     )
@@ -177,11 +227,14 @@ def run(config: Config) -> int:
     except SlackApiError as error:
         raise StartupError(f"Slack refused the app token: {logs.redact(str(error))}") from None
     scheduler = start_scheduler(services, owner=f"{socket.gethostname()}:{os.getpid()}")
+    http = _start_http(config, database, handler)
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
     stop.wait()
 
     log.info("klaxon_stopping")
     _close_socket(handler)
+    if http:
+        http.close()
     scheduler.shutdown(wait=True)
     services.background.shutdown()
     db.close(database)

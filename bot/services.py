@@ -30,8 +30,14 @@ class Background:
     is logged with its traceback and the pool keeps going.
     """
 
-    def __init__(self, database: peewee.Database, workers: int) -> None:
+    def __init__(
+        self,
+        database: peewee.Database,
+        workers: int,
+        on_database_error: Callable[[dict], None] | None = None,
+    ) -> None:
         self._database = database
+        self._on_database_error = on_database_error
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="klaxon-work")
 
     def submit(self, name: str, task: Callable[..., object], *args, **kwargs) -> None:
@@ -42,6 +48,12 @@ class Background:
                 try:
                     with self._database.connection_context():
                         task(*args, **kwargs)
+                except (peewee.OperationalError, peewee.InterfaceError) as error:
+                    # The database is away (restarting, failing over). Nothing was
+                    # half-written: each unit of work is one transaction.
+                    log.error("database_unavailable", task=name, error=str(error).strip()[:200])
+                    if self._on_database_error:
+                        self._on_database_error(kwargs)
                 except Exception:
                     log.exception("background_task_failed", task=name)
 

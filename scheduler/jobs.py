@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import peewee
 import structlog
 
+from bot import metrics
 from bot.services import Services
 from bot.workflows import timed
 from store import due
@@ -28,17 +30,29 @@ def tick(services: Services, owner: str) -> None:
     """One pass over everything due now (coalesced: overdue work fires once)."""
     started = time.perf_counter()
     now = utcnow()
-    with services.database.connection_context():
-        claimed = due.claim(now, owner=owner, lease=LEASE, limit=BATCH)
-        for incident in claimed:
-            try:
-                timed.run_due(services, incident, now, owner=owner)
-            except Exception:
-                # The lease is kept: it expires after LEASE and the work is retried then.
-                log.exception("timed_work_failed", incident_ref=incident.display_ref)
+    try:
+        with services.database.connection_context():
+            claimed = due.claim(now, owner=owner, lease=LEASE, limit=BATCH)
+            for incident in claimed:
+                _run(services, incident, now, owner)
+    except (peewee.OperationalError, peewee.InterfaceError) as error:
+        # Nothing is lost: the due times wait in the database for the next tick.
+        log.error("database_unavailable", task="tick", error=str(error).strip()[:200])
+        return
+    metrics.scheduler_tick.observe(time.perf_counter() - started)
     if claimed:
         log.info(
             "scheduler_tick",
             incidents=len(claimed),
             ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+
+def _run(services: Services, incident, now, owner: str) -> None:
+    try:
+        timed.run_due(services, incident, now, owner=owner)
+    except (peewee.OperationalError, peewee.InterfaceError):
+        raise
+    except Exception:
+        # The lease is kept: it expires after LEASE and the work is retried then.
+        log.exception("timed_work_failed", incident_ref=incident.display_ref)

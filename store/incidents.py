@@ -235,3 +235,14 @@ def awaiting_acknowledgement(limit: int = 20) -> list[Incident]:
         .order_by(SEVERITY_ORDER, Incident.declared_at.desc())
         .limit(limit)
     )
+
+
+def count_open() -> dict[tuple[str, str], int]:
+    """Unresolved incidents by (severity, status)."""
+    query = (
+        Incident.select(Incident.severity, Incident.status, peewee.fn.COUNT(Incident.id))
+        .where(Incident.status != "resolved")
+        .group_by(Incident.severity, Incident.status)
+        .tuples()
+    )
+    return {(severity, status): count for severity, status, count in query}

@@ -56,6 +56,7 @@ class Incident(BaseModel):
     next_reconcile_at = UTCDateTimeField(null=True)
     next_due_at = UTCDateTimeField(null=True, index=True)
     reconcile_attempts = peewee.IntegerField(default=0)
+    summary_pinned = peewee.BooleanField(default=False)
     # Which replica is working on the incident's due work, until when.
     lease_until = UTCDateTimeField(null=True)
     lease_owner = peewee.CharField(max_length=64, null=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot import incident_refs, render
+from bot import incident_refs, metrics, render
 from bot.incident_refs import IncidentRef
 from bot.reply import reply
 from bot.services import Services
@@ -54,6 +54,7 @@ def acknowledge(
             retry_after=wait,
         )
         log.warning("ack_rate_limited", user=user_id, retry_after=wait, target=str(target))
+        metrics.rate_limited.inc()
         return AckResult(
             "rate_limited", f"Rate limit exceeded, try again in {wait} s", retry_after=wait
         )
@@ -78,6 +79,7 @@ def acknowledge(
             target=str(target),
             incident_id=str(incident.id) if incident else None,
         )
+        metrics.access_denied.labels("acknowledge").inc()
         return AckResult("access_denied", f"Access denied. Required role: {config.ack_role}")
 
     if incident is None:
@@ -92,6 +94,9 @@ def _acknowledge_incident(
     email = services.people.email(user_id)
     if incidents.acknowledge(incident, user_id=user_id, email=email):
         incident = incidents.get(incident.id)
+        metrics.time_to_acknowledge.observe(
+            (incident.acknowledged_at - incident.declared_at).total_seconds()
+        )
         audit.record(
             "incident_acknowledged",
             actor_id=user_id,

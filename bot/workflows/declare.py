@@ -99,6 +99,8 @@ def complete_setup(services: Services, incident: Incident) -> list[str]:
             _invite(services, incident, failures)
     if incident.channel_id and incident.summary_ts is None:
         _post_summary(services, incident, failures)
+    if incident.summary_ts and not incident.summary_pinned:
+        _pin_summary(services, incident, failures)
     if incident.announcement_ts is None:
         _announce(services, incident, failures)
     return failures
@@ -156,11 +158,16 @@ def _post_summary(services: Services, incident: Incident, failures: list[str]) -
         _failed(failures, incident, "summary_post", error, "the summary message was not posted")
         return
     incidents.update_fields(incident, summary_ts=response["ts"])
+
+
+def _pin_summary(services: Services, incident: Incident, failures: list[str]) -> None:
     try:
         services.slack.pins_add(channel=incident.channel_id, timestamp=incident.summary_ts)
     except SlackApiError as error:
         if error_code(error) != "already_pinned":
             _failed(failures, incident, "summary_pin", error, "the summary message was not pinned")
+            return
+    incidents.update_fields(incident, summary_pinned=True)
 
 
 def _announce(services: Services, incident: Incident, failures: list[str]) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 
 import structlog
 
-from bot import schedule
+from bot import metrics, schedule
 from bot.declare_form import DESCRIPTION_MAX, IMPACT_MAX, TITLE_MAX
 from bot.durations import humanize
 from bot.services import Services
@@ -125,6 +125,7 @@ def check(
             fields=sorted(effective),
             incident_ref=incident.display_ref,
         )
+        metrics.access_denied.labels("change").inc()
         field = next(f for f in ("status", "severity", "lead_id") if f in effective)
         raise Refused(
             "Only the lead, the reporter or a holder of the "
@@ -271,6 +272,7 @@ def durations(incident: Incident) -> tuple[str, str]:
 
 def _announce_resolution(services: Services, incident: Incident, actor_id: str) -> None:
     to_ack, to_resolve = durations(incident)
+    metrics.time_to_resolve.observe((incident.resolved_at - incident.declared_at).total_seconds())
     resolution = f"\n>{escape(incident.resolution)}" if incident.resolution else ""
     post_in_channel(
         services,

@@ -13,7 +13,7 @@ from datetime import datetime
 import structlog
 from slack_sdk.errors import SlackApiError
 
-from bot import render, schedule
+from bot import metrics, render, schedule
 from bot.durations import humanize
 from bot.reply import reply
 from bot.services import Services
@@ -111,6 +111,7 @@ def _escalate(services: Services, incident: Incident, now: datetime) -> dict:
         targets=delivered,
         repeat=step.repeat,
     )
+    metrics.escalations.labels(str(step.level)).inc()
     log.info(
         "incident_escalated",
         incident_ref=incident.display_ref,
@@ -157,6 +158,7 @@ def _lead_nudge(services: Services, incident: Incident, now: datetime) -> dict:
     if not _post(services, incident.channel_id, text, render.lead_nudge_blocks(incident, waited)):
         return _retry(services, "next_lead_nudge_at", now)
     incidents.add_event(incident, "nudge", f"Lead nudge after {waited}", now=now)
+    metrics.nudges.labels("lead").inc()
     log.info("lead_nudged", incident_ref=incident.display_ref)
     return {"next_lead_nudge_at": None}
 
@@ -171,6 +173,7 @@ def _update_nudge(services: Services, incident: Incident, now: datetime) -> dict
     ):
         return _retry(services, "next_update_nudge_at", now)
     incidents.add_event(incident, "nudge", f"Update nudge after {silence} without one", now=now)
+    metrics.nudges.labels("update").inc()
     log.info("update_nudged", incident_ref=incident.display_ref, silence=silence)
     return schedule.after_update_nudge(services.config, incident, now)
 
@@ -183,5 +186,6 @@ def _followup_reminder(services: Services, incident: Incident, now: datetime) ->
     if not _post(services, who, render.followup_reminder_text(incident, open_items)):
         return _retry(services, "next_followup_at", now)
     incidents.add_event(incident, "nudge", "Follow-up reminder sent", now=now)
+    metrics.nudges.labels("followup").inc()
     log.info("followup_reminded", incident_ref=incident.display_ref, open=len(open_items))
     return {"next_followup_at": None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import peewee
+
 from bot import incident_forms
 from bot.workflows import forms
 from bot.workflows.lifecycle import Changes
@@ -22,10 +24,13 @@ def handle(ack, body: dict, view: dict, context) -> None:
     changes, errors = _changes(view)
     if not errors:
         # A few indexed reads, so a refusal can be shown in the form itself.
-        with services.database.connection_context():
-            errors = forms.check_update(
-                services, incident_id=incident_id, user_id=user_id, changes=changes
-            )
+        try:
+            with services.database.connection_context():
+                errors = forms.check_update(
+                    services, incident_id=incident_id, user_id=user_id, changes=changes
+                )
+        except (peewee.OperationalError, peewee.InterfaceError):
+            errors = {"status": "Klaxon cannot reach its database right now. Try again soon."}
     if errors:
         if view["callback_id"] == incident_forms.RESOLVE_CALLBACK:
             errors = {"resolution": " ".join(errors.values())}

@@ -1,5 +1,6 @@
-"""Due times for timed work (nudges, escalation, reminders, reconciliation) and a lease so
-that of several replicas exactly one works on an incident at a time."""
+"""Due times for timed work (nudges, escalation, reminders, reconciliation), a lease so
+that of several replicas exactly one works on an incident at a time, and whether the
+summary is pinned (so reconciliation can finish a failed pin)."""
 
 import peewee
 
@@ -24,6 +25,7 @@ def up(migrator, db):
     operations += [
         migrator.add_column("incident", "lease_owner", peewee.CharField(max_length=64, null=True)),
         migrator.add_column("incident", "reconcile_attempts", peewee.IntegerField(default=0)),
+        migrator.add_column("incident", "summary_pinned", peewee.BooleanField(default=False)),
         migrator.add_index("incident", ("next_due_at",), False),
     ]
     migrator.migrate(*operations)
@@ -35,4 +37,5 @@ def down(migrator, db):
         *(migrator.drop_column("incident", name) for name in DUE_COLUMNS),
         migrator.drop_column("incident", "lease_owner"),
         migrator.drop_column("incident", "reconcile_attempts"),
+        migrator.drop_column("incident", "summary_pinned"),
     )
