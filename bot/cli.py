@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -120,6 +121,114 @@ def _report(args) -> int:
         database.close()
 
 
+def _check(_args) -> int:
+    from bot.checks import run_checks
+
+    checks = run_checks(configuration.load())
+    for check in checks:
+        print(check.line())
+    return 0 if all(check.ok for check in checks) else 1
+
+
+def _incident_json(incident) -> dict:
+    from bot.report import iso
+
+    return {
+        "id": str(incident.id),
+        "ref": incident.display_ref,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "lead": incident.lead_id,
+        "reporter": incident.reporter_id,
+        "channel": incident.channel_name,
+        "incident_key": incident.incident_key,
+        "escalation_level": incident.escalation_level,
+        "declared_at": iso(incident.declared_at),
+        "acknowledged_at": iso(incident.acknowledged_at) if incident.acknowledged_at else None,
+        "acknowledged_by": incident.acknowledged_by_email or incident.acknowledged_by_id,
+        "resolved_at": iso(incident.resolved_at) if incident.resolved_at else None,
+    }
+
+
+def _incidents(args) -> int:
+    from store.models import Incident
+
+    database = _open_store()
+    try:
+        if args.action == "show":
+            return _show_incident(_find_incident(args.ref))
+        query = Incident.select().order_by(Incident.ref.desc())
+        if args.open:
+            query = query.where(Incident.status != "resolved")
+        rows = [_incident_json(incident) for incident in query]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        for row in rows:
+            print(
+                f"{row['ref']:<8} {row['severity']} {row['status']:<12} {row['declared_at']}  "
+                f"#{row['channel'] or '-'}  {row['title']}"
+            )
+        if not rows:
+            print("no incidents" + (" open" if args.open else ""))
+        return 0
+    finally:
+        database.close()
+
+
+def _show_incident(incident) -> int:
+    from bot.report import iso
+    from store import incidents
+
+    for key, value in _incident_json(incident).items():
+        print(f"{key + ':':<18}{value if value is not None else '—'}")
+    print("timeline:")
+    for event in incidents.timeline(incident):
+        print(
+            f"  {iso(event.occurred_at)}  {event.actor_id or 'klaxon':<10} {event.kind:<14} "
+            f"{event.text}"
+        )
+    return 0
+
+
+def _purge(args) -> int:
+    from store import audit, retention
+    from store.fields import utcnow
+
+    try:
+        age = configuration.parse_duration(args.older_than)
+    except ValueError as error:
+        raise configuration.ConfigError(f"purge: --older-than: {error}") from None
+    if not args.dry_run and not args.yes:
+        print("purge: deleting needs --yes (or look first with --dry-run)", file=sys.stderr)
+        return EXIT_USAGE
+    database = _open_store()
+    try:
+        cutoff = utcnow() - age
+        doomed = retention.purgeable(cutoff)
+        refs = [incident.display_ref for incident in doomed]
+        verb = "would remove" if args.dry_run else "removed"
+        if args.dry_run:
+            counts = {"incidents": len(doomed)}
+        else:
+            counts = retention.purge(doomed)
+            audit.record(
+                "incidents_purged",
+                actor_id=_operator(),
+                refs=refs,
+                older_than=args.older_than,
+                **counts,
+            )
+        print(
+            f"{verb} {counts['incidents']} resolved incident(s) resolved before "
+            f"{cutoff:%Y-%m-%dT%H:%M:%SZ}" + (f": {', '.join(refs)}" if refs else "")
+        )
+        return 0
+    finally:
+        database.close()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="klaxon", description="Incident response for Slack.")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -155,10 +264,49 @@ def parser() -> argparse.ArgumentParser:
         description="Print the Markdown post-incident report of an incident.",
     )
     report.add_argument("ref", metavar="INC-42", help="the incident: INC-42, 42 or #channel")
+    commands.add_parser(
+        "check",
+        help="check Slack tokens, Socket Mode, the database and channels",
+        description="One line per check; exits 1 when any fails.",
+    )
+    listing = commands.add_parser(
+        "incidents",
+        help="list or show incidents",
+        description="List incidents, or show one with its timeline.",
+    )
+    incident_actions = listing.add_subparsers(dest="action", required=True, metavar="ACTION")
+    list_parser = incident_actions.add_parser(
+        "list", help="newest first", description="List incidents, newest first."
+    )
+    list_parser.add_argument("--open", action="store_true", help="only unresolved incidents")
+    list_parser.add_argument("--json", action="store_true", help="JSON instead of a table")
+    show = incident_actions.add_parser(
+        "show",
+        help="one incident and its timeline",
+        description="Show one incident and its timeline.",
+    )
+    show.add_argument("ref", metavar="INC-42", help="the incident: INC-42, 42 or #channel")
+    purge = commands.add_parser(
+        "purge",
+        help="remove resolved incidents past an age",
+        description="Remove resolved incidents (with timelines and follow-ups) resolved "
+        "longer ago than --older-than. Open incidents are never touched.",
+    )
+    purge.add_argument("--older-than", required=True, metavar="AGE", help='e.g. "90d"')
+    purge.add_argument("--dry-run", action="store_true", help="only say what would go")
+    purge.add_argument("--yes", action="store_true", help="really delete")
     return root
 
 
-COMMANDS = {"run": _run, "migrate": _migrate, "roles": _roles, "report": _report}
+COMMANDS = {
+    "run": _run,
+    "migrate": _migrate,
+    "roles": _roles,
+    "report": _report,
+    "check": _check,
+    "incidents": _incidents,
+    "purge": _purge,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
