@@ -168,13 +168,14 @@ def _close_socket(handler: SocketModeHandler) -> None:
     closer.join(SOCKET_CLOSE_TIMEOUT)
 
 
-def _start_http(config: Config, database, handler) -> OperatorServer | None:
+def _start_http(services: Services, handler) -> OperatorServer | None:
+    config = services.config
     if config.http_port == 0:
         return None
-    metrics.watch_open_incidents(database, incidents.count_open)
+    metrics.watch_open_incidents(services.database, incidents.count_open)
     try:
         server = OperatorServer(
-            application(database, handler.client.is_connected),
+            application(services, handler.client.is_connected),
             config.http_bind,
             config.http_port,
         )
@@ -227,7 +228,7 @@ def run(config: Config) -> int:
     except SlackApiError as error:
         raise StartupError(f"Slack refused the app token: {logs.redact(str(error))}") from None
     scheduler = start_scheduler(services, owner=f"{socket.gethostname()}:{os.getpid()}")
-    http = _start_http(config, database, handler)
+    http = _start_http(services, handler)
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
     stop.wait()
 

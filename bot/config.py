@@ -24,6 +24,7 @@ UPDATE_EVERY = {
     "SEV3": timedelta(hours=1),
     "SEV4": timedelta(hours=4),
 }
+ALERT_SEVERITIES = {"critical": "SEV1", "error": "SEV2", "warning": "SEV3", "info": "SEV4"}
 MANIFEST_HINT = (
     "create the Slack app from slack-manifest.yml (README, 'Create the Slack app'), "
     "then export SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...)"
@@ -77,6 +78,18 @@ class Config:
     http_bind: str = "127.0.0.1"
     http_port: int = 8080
     workers: int = 8
+    # The machines' API (/ops/…): secrets from the environment, settings from [ops_api].
+    ops_jwt_secret: str = ""
+    ops_hmac_secrets: tuple[str, ...] = ()
+    ops_alert_token: str = ""
+    jwt_audience: str = "klaxon"
+    jwt_issuer: str = ""
+    jwks_url: str = ""
+    alert_key_template: str = "{route}::{alertname}"
+    alert_severity_label: str = "severity"
+    alert_severity_map: Mapping[str, str] = field(default_factory=lambda: dict(ALERT_SEVERITIES))
+    alert_default_severity: str = "SEV3"
+    alert_auto_resolve: bool = False
 
 
 # --- value parsers: each takes the raw TOML value and returns the typed one or raises ---
@@ -107,6 +120,51 @@ def _positive_duration(value: Any) -> timedelta:
     if duration <= timedelta(0):
         raise ValueError(f"expected a duration above zero, got {value!r}")
     return duration
+
+
+def _optional_string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value.strip()
+
+
+def _optional_url(value: Any) -> str:
+    value = _optional_string(value)
+    if value and not re.match(r"https?://", value):
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _severity(value: Any) -> str:
+    if value not in SEVERITIES:
+        raise ValueError(f"expected one of {', '.join(SEVERITIES)}, got {value!r}")
+    return value
+
+
+def _severity_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not value:
+        raise ValueError('expected a table such as { critical = "SEV1" }')
+    return {str(label): _severity(severity) for label, severity in value.items()}
+
+
+def _template(value: Any) -> str:
+    text = _string()(value)
+    try:
+        text.format_map(_AnyLabels())
+    except (ValueError, IndexError) as error:
+        raise ValueError(f"not a valid {{label}} template: {error}") from None
+    return text
+
+
+class _AnyLabels(dict):
+    def __missing__(self, key):
+        return ""
 
 
 _CHANNEL_NAME = r"[a-z0-9][a-z0-9_-]{0,79}"
@@ -144,6 +202,21 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "bind": ("http_bind", _string()),
     },
     "daemon": {"workers": ("workers", _integer(1, 64))},
+    "ops_api": {
+        "jwt_audience": ("jwt_audience", _string()),
+        "jwt_issuer": ("jwt_issuer", _optional_string),
+        "jwks_url": ("jwks_url", _optional_url),
+    },
+    "alerts": {
+        "key_template": ("alert_key_template", _template),
+        "severity_label": (
+            "alert_severity_label",
+            _string(r"[A-Za-z_][A-Za-z0-9_]*", "expected a label name"),
+        ),
+        "severity_map": ("alert_severity_map", _severity_map),
+        "default_severity": ("alert_default_severity", _severity),
+        "auto_resolve": ("alert_auto_resolve", _boolean),
+    },
 }
 _COMPOUND_KEYS = {"roles": (), "escalation": (), "nudges": ("update_every",)}
 
@@ -277,6 +350,13 @@ def _secret(env: Mapping[str, str], name: str, prefix: str) -> str:
     return value
 
 
+def _optional_secret(env: Mapping[str, str], name: str) -> str:
+    """A secret that may be absent (the feature it enables is then off)."""
+    if not env.get(name, "").strip() and not env.get(f"{name}_FILE", "").strip():
+        return ""
+    return _secret(env, name, "")
+
+
 def config_path(env: Mapping[str, str]) -> Path | None:
     explicit = env.get("KLAXON_CONFIG", "").strip()
     if explicit:
@@ -313,10 +393,21 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         app_token = _secret(env, "SLACK_APP_TOKEN", "xapp-")
     else:
         bot_token = app_token = ""
+    hmac_secrets = tuple(
+        s
+        for s in (
+            _optional_secret(env, "OPS_HMAC_SECRET"),
+            _optional_secret(env, "OPS_HMAC_SECRET_PREVIOUS"),
+        )
+        if s
+    )
     return Config(
         bot_token=bot_token,
         app_token=app_token,
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         database_url=database_url(env),
+        ops_jwt_secret=_optional_secret(env, "OPS_JWT_SECRET"),
+        ops_hmac_secrets=hmac_secrets,
+        ops_alert_token=_optional_secret(env, "OPS_ALERT_TOKEN"),
         **settings,
     )

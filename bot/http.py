@@ -15,6 +15,7 @@ import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from waitress.server import create_server
 
+from bot import ops_api
 from store import migrate
 
 log = structlog.get_logger("klaxon.http")
@@ -56,11 +57,13 @@ class Metrics:
         response.data = generate_latest(REGISTRY)
 
 
-def application(database, socket_connected: Callable[[], bool]) -> falcon.App:
+def application(services, socket_connected: Callable[[], bool]) -> falcon.App:
     app = falcon.App()
     app.add_route("/healthz", Health())
-    app.add_route("/readyz", Ready(database, socket_connected))
+    app.add_route("/readyz", Ready(services.database, socket_connected))
     app.add_route("/metrics", Metrics())
+    mounted = ops_api.add_routes(app, services)
+    log.info("ops_api_routes", mounted=mounted)
     return app
 
 

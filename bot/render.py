@@ -6,6 +6,7 @@ Every piece of user text passes through `escape` before it lands in mrkdwn, and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -38,7 +39,10 @@ def date_token(moment: datetime | None) -> str:
 
 
 def user(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "_none yet_"
+    """A mention for a Slack user id; other actors (alertmanager, an email) as plain text."""
+    if not user_id:
+        return "_none yet_"
+    return f"<@{user_id}>" if re.fullmatch(r"[UW][A-Z0-9]+", user_id) else escape(user_id)
 
 
 def channel_link(channel_id: str | None, name: str | None = None) -> str:
@@ -66,7 +70,8 @@ def headline(incident) -> str:
 def _acknowledgement(incident) -> str:
     if incident.acknowledged_at is None:
         return "_not yet_"
-    return f"{user(incident.acknowledged_by_id)} {date_token(incident.acknowledged_at)}"
+    who = user(incident.acknowledged_by_id or incident.acknowledged_by_email)
+    return f"{who} {date_token(incident.acknowledged_at)}"
 
 
 ACK_ACTION = "acknowledge"
@@ -152,8 +157,14 @@ def _follow_up_blocks(follow_ups) -> list[dict]:
 
 
 def _escalation_field(incident) -> list[dict]:
+    fields = []
     level = getattr(incident, "escalation_level", 0) or 0
-    return [_field("Escalation", f"level {level}")] if level else []
+    if level:
+        fields.append(_field("Escalation", f"level {level}"))
+    alerts = getattr(incident, "alert_count", 0) or 0
+    if alerts:
+        fields.append(_field("Alert", f"fired {alerts} time{'s' if alerts > 1 else ''}"))
+    return fields
 
 
 def summary_blocks(incident, follow_ups=()) -> list[dict]:

@@ -49,6 +49,11 @@ class RoleDirectory:
             held = self.roles_of(user_id, self._people.email(user_id))
         return role in held, held
 
+    def holds_email(self, email: str, role: str) -> tuple[bool, set[str]]:
+        """The same question for an identity known only by email (the ops API)."""
+        held = stored_roles.roles_of(email) | self._configured_roles("", email)
+        return role in held, held
+
     def _may_hold_by_email(self, role: str) -> bool:
         configured = any("@" in h[1:] for h in self._configured.get(role, ()))
         return configured or any("@" in g.holder for g in stored_roles.grants(role))

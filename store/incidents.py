@@ -26,6 +26,8 @@ class NewIncident:
     description: str = ""
     declaration_key: str | None = None
     incident_key: str | None = None
+    route: str | None = None
+    alert_count: int = 0
 
 
 def _next_value(name: str) -> int:
@@ -66,6 +68,8 @@ def declare(
                 description=new.description,
                 declaration_key=new.declaration_key,
                 incident_key=new.incident_key,
+                route=new.route,
+                alert_count=new.alert_count,
                 declared_at=now,
                 updated_at=now,
                 last_update_at=now,
@@ -225,6 +229,27 @@ def acknowledge(
 SEVERITY_ORDER = peewee.Case(
     Incident.severity, [("SEV1", 1), ("SEV2", 2), ("SEV3", 3), ("SEV4", 4)], 5
 )
+
+
+def open_by_key(incident_key: str) -> Incident | None:
+    """The unresolved incident raised for this key, if any (newest first)."""
+    return (
+        Incident.select()
+        .where((Incident.incident_key == incident_key) & (Incident.status != "resolved"))
+        .order_by(Incident.declared_at.desc())
+        .first()
+    )
+
+
+def count_alert(incident: Incident, text: str, now: datetime | None = None) -> Incident:
+    """One more firing of the alert behind an open incident: a counter and a timeline line."""
+    now = now or utcnow()
+    with write_transaction():
+        Incident.update(alert_count=Incident.alert_count + 1, updated_at=now).where(
+            Incident.id == incident.id
+        ).execute()
+        add_event(incident, "alert", text, now=now)
+    return Incident.get_by_id(incident.id)
 
 
 def awaiting_acknowledgement(limit: int = 20) -> list[Incident]:

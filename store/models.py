@@ -57,6 +57,9 @@ class Incident(BaseModel):
     next_due_at = UTCDateTimeField(null=True, index=True)
     reconcile_attempts = peewee.IntegerField(default=0)
     summary_pinned = peewee.BooleanField(default=False)
+    # Raised by an alert: the route it names, and how often it has fired since.
+    route = peewee.CharField(max_length=255, null=True)
+    alert_count = peewee.IntegerField(default=0)
     # Which replica is working on the incident's due work, until when.
     lease_until = UTCDateTimeField(null=True)
     lease_owner = peewee.CharField(max_length=64, null=True)

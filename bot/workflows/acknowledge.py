@@ -17,6 +17,7 @@ from bot import incident_refs, metrics, render
 from bot.incident_refs import IncidentRef
 from bot.reply import reply
 from bot.services import Services
+from bot.text import escape
 from bot.workflows.sync import post_in_channel, refresh_messages
 from store import audit, incidents, ratelimit
 from store.models import Incident
@@ -34,75 +35,117 @@ class AckResult:
     retry_after: int = 0
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who acknowledges: a Slack user, or an identity (email) from the ops API's JWT."""
+
+    user_id: str | None = None
+    email: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.user_id or self.email or "unknown"
+
+    def mention(self) -> str:
+        return f"<@{self.user_id}>" if self.user_id else escape(self.email or "someone")
+
+
+def who_acknowledged(incident: Incident) -> str:
+    return Actor(incident.acknowledged_by_id, incident.acknowledged_by_email).mention()
+
+
+def authorize(
+    services: Services,
+    actor: Actor,
+    *,
+    target: object = "",
+    incident: Incident | None = None,
+    request_id: str | None = None,
+) -> bool:
+    """Whether the actor holds the ack role; a refusal is audited and logged."""
+    role = services.config.ack_role
+    if actor.user_id:
+        allowed, held = services.roles.holds(actor.user_id, role)
+    else:
+        allowed, held = services.roles.holds_email(actor.email or "", role)
+    if allowed:
+        return True
+    audit.record(
+        "ops_admin_access_denied",
+        actor_id=actor.key,
+        incident=incident,
+        request_id=request_id,
+        required_role=role,
+        user_roles=sorted(held),
+        target=str(target),
+    )
+    log.warning(
+        "ops_admin_access_denied",
+        user_id=actor.user_id,
+        user_email=actor.email,
+        user_roles=sorted(held),
+        required_role=role,
+        target=str(target),
+        incident_id=str(incident.id) if incident else None,
+    )
+    metrics.access_denied.labels("acknowledge").inc()
+    return False
+
+
 def acknowledge(
     services: Services,
     *,
-    user_id: str,
     target: IncidentRef | str,
+    user_id: str | None = None,
+    email: str | None = None,
+    reason: str = "",
     request_id: str | None = None,
 ) -> AckResult:
+    """Acknowledge as a Slack user (`user_id`) or as an ops API identity (`email`)."""
     config = services.config
+    actor = Actor(user_id, email)
     wait = ratelimit.attempt(
-        RATE_BUCKET, user_id, limit=config.ack_rate_limit, window=config.ack_rate_window
+        RATE_BUCKET, actor.key, limit=config.ack_rate_limit, window=config.ack_rate_window
     )
     if wait:
         audit.record(
             "ack_rate_limited",
-            actor_id=user_id,
+            actor_id=actor.key,
             request_id=request_id,
             target=str(target),
             retry_after=wait,
         )
-        log.warning("ack_rate_limited", user=user_id, retry_after=wait, target=str(target))
+        log.warning("ack_rate_limited", user=actor.key, retry_after=wait, target=str(target))
         metrics.rate_limited.inc()
         return AckResult(
             "rate_limited", f"Rate limit exceeded, try again in {wait} s", retry_after=wait
         )
 
     incident = incident_refs.find(target)
-    allowed, held = services.roles.holds(user_id, config.ack_role)
-    if not allowed:
-        audit.record(
-            "ops_admin_access_denied",
-            actor_id=user_id,
-            incident=incident,
-            request_id=request_id,
-            required_role=config.ack_role,
-            user_roles=sorted(held),
-            target=str(target),
-        )
-        log.warning(
-            "ops_admin_access_denied",
-            user_id=user_id,
-            user_roles=sorted(held),
-            required_role=config.ack_role,
-            target=str(target),
-            incident_id=str(incident.id) if incident else None,
-        )
-        metrics.access_denied.labels("acknowledge").inc()
+    if not authorize(services, actor, target=target, incident=incident, request_id=request_id):
         return AckResult("access_denied", f"Access denied. Required role: {config.ack_role}")
-
     if incident is None:
-        audit.record("ack_not_found", actor_id=user_id, request_id=request_id, target=str(target))
+        audit.record("ack_not_found", actor_id=actor.key, request_id=request_id, target=str(target))
         return AckResult("not_found", f"There is no incident {target}.")
-    return _acknowledge_incident(services, incident, user_id, request_id)
+    return _acknowledge_incident(services, incident, actor, reason, request_id)
 
 
 def _acknowledge_incident(
-    services: Services, incident: Incident, user_id: str, request_id: str | None
+    services: Services, incident: Incident, actor: Actor, reason: str, request_id: str | None
 ) -> AckResult:
-    email = services.people.email(user_id)
-    if incidents.acknowledge(incident, user_id=user_id, email=email):
+    email = services.people.email(actor.user_id) if actor.user_id else actor.email
+    if incidents.acknowledge(incident, user_id=actor.user_id, email=email):
         incident = incidents.get(incident.id)
         metrics.time_to_acknowledge.observe(
             (incident.acknowledged_at - incident.declared_at).total_seconds()
         )
         audit.record(
             "incident_acknowledged",
-            actor_id=user_id,
+            actor_id=actor.key,
             incident=incident,
             request_id=request_id,
             email=email,
+            reason=reason,
             escalation_level=incident.escalation_level,
         )
         log.info(
@@ -110,14 +153,17 @@ def _acknowledge_incident(
             incident_id=str(incident.id),
             incident_ref=incident.display_ref,
             incident_key=incident.incident_key,
-            user=user_id,
+            user=actor.key,
             email=email,
             escalation_level=incident.escalation_level,
         )
+        because = f": {escape(reason)}" if reason else ""
+        via = "" if actor.user_id else " (ops API)"
         post_in_channel(
             services,
             incident,
-            f":white_check_mark: {incident.display_ref} acknowledged by <@{user_id}>",
+            f":white_check_mark: {incident.display_ref} "
+            f"acknowledged by {actor.mention()}{via}{because}",
         )
         refresh_messages(services, incident)
         return AckResult(
@@ -127,7 +173,7 @@ def _acknowledge_incident(
     incident = incidents.get(incident.id)  # someone else got there first, or it is resolved
     if incident.status == "resolved":
         audit.record(
-            "ack_incident_resolved", actor_id=user_id, incident=incident, request_id=request_id
+            "ack_incident_resolved", actor_id=actor.key, incident=incident, request_id=request_id
         )
         return AckResult(
             "resolved",
@@ -136,14 +182,14 @@ def _acknowledge_incident(
         )
     audit.record(
         "ack_already_acknowledged",
-        actor_id=user_id,
+        actor_id=actor.key,
         incident=incident,
         request_id=request_id,
-        acknowledged_by=incident.acknowledged_by_id,
+        acknowledged_by=incident.acknowledged_by_id or incident.acknowledged_by_email,
     )
     return AckResult(
         "already_acknowledged",
-        f"Already acknowledged by <@{incident.acknowledged_by_id}> at "
+        f"Already acknowledged by {who_acknowledged(incident)} at "
         f"{render.date_token(incident.acknowledged_at)}.",
         incident,
     )

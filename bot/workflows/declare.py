@@ -7,6 +7,7 @@ so a later run of `complete_setup` carries on from where a failed one stopped.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import structlog
@@ -24,6 +25,7 @@ from store.models import Incident
 
 log = structlog.get_logger("klaxon.declare")
 MAX_NAME_ATTEMPTS = 25
+SLACK_USER = re.compile(r"[UW][A-Z0-9]+")
 # The declare form lists incidents this recent, so nobody declares the same one twice.
 RECENT_WINDOW = timedelta(minutes=30)
 
@@ -36,6 +38,8 @@ def declare(
     declaration_key: str | None = None,
     response_url: str | None = None,
     request_id: str | None = None,
+    incident_key: str | None = None,
+    route: str | None = None,
 ) -> Incident:
     now = utcnow()
     incident, created = incidents.declare(
@@ -47,6 +51,9 @@ def declare(
             impact=form.impact,
             description=form.description,
             declaration_key=declaration_key,
+            incident_key=incident_key,
+            route=route,
+            alert_count=1 if incident_key else 0,
         ),
         now=now,
         schedule=schedule.on_declared(services.config, form.severity, form.lead_id, now),
@@ -74,7 +81,8 @@ def declare(
         incidents.update_fields(
             incident, next_reconcile_at=schedule.next_reconcile(services.config, 0, now)
         )
-    tell_reporter(services, incident, failures, response_url)
+    if SLACK_USER.fullmatch(reporter_id):  # not when a machine (an alert) declared it
+        tell_reporter(services, incident, failures, response_url)
     return incident
 
 
@@ -133,7 +141,13 @@ def _create_channel(services: Services, incident: Incident) -> None:
 
 
 def _invite(services: Services, incident: Incident, failures: list[str]) -> None:
-    people = list(dict.fromkeys(p for p in (incident.reporter_id, incident.lead_id) if p))
+    people = [
+        p
+        for p in dict.fromkeys((incident.reporter_id, incident.lead_id))
+        if p and SLACK_USER.fullmatch(p)
+    ]
+    if not people:
+        return
     try:
         services.slack.conversations_invite(channel=incident.channel_id, users=",".join(people))
     except SlackApiError as error:

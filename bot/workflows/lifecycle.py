@@ -92,6 +92,7 @@ def check(
     actor_id: str,
     changes: Changes,
     request_id: str | None = None,
+    system: bool = False,
 ) -> dict:
     """The fields that would really change. Raises Refused for a forbidden transition, a
     value out of bounds, or a person who may not steer the incident (audited)."""
@@ -110,6 +111,7 @@ def check(
     if (
         STEERING_FIELDS & effective.keys()
         and not filling_lead
+        and not system
         and not may_steer(services, incident, actor_id)
     ):
         audit.record(
@@ -142,12 +144,15 @@ def update(
     actor_id: str,
     changes: Changes,
     request_id: str | None = None,
+    system: bool = False,
 ) -> list[str]:
     """Apply `changes`; returns a short description of each change made.
 
     Raises Refused (and changes nothing) when `check` refuses.
     """
-    effective = check(services, incident, actor_id=actor_id, changes=changes, request_id=request_id)
+    effective = check(
+        services, incident, actor_id=actor_id, changes=changes, request_id=request_id, system=system
+    )
     if effective.get("status") == "acknowledged" and incident.acknowledged_at is None:
         result = acknowledge.acknowledge(
             services, user_id=actor_id, target=str(incident.id), request_id=request_id

@@ -77,13 +77,14 @@ def _reconcile(services: Services, incident: Incident, now: datetime) -> dict:
         incident, "reconciled", "Declaration completed after a Slack failure", now=now
     )
     log.info("incident_reconciled", incident_ref=incident.display_ref)
-    reply(
-        services.slack,
-        user_id=incident.reporter_id,
-        text=f":white_check_mark: {incident.display_ref} is complete now: "
-        f"{render.channel_link(incident.channel_id, incident.channel_name)} exists, "
-        "its summary is pinned and the incident is announced.",
-    )
+    if declare.SLACK_USER.fullmatch(incident.reporter_id):
+        reply(
+            services.slack,
+            user_id=incident.reporter_id,
+            text=f":white_check_mark: {incident.display_ref} is complete now: "
+            f"{render.channel_link(incident.channel_id, incident.channel_name)} exists, "
+            "its summary is pinned and the incident is announced.",
+        )
     return {"reconcile_attempts": 0, "next_reconcile_at": None}
 
 
