@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import peewee
 
+from store.db import write_transaction
 from store.models import Incident
 
 DUE_FIELDS = (
@@ -56,38 +57,44 @@ def claim(now: datetime, *, owner: str, lease: timedelta, limit: int = 100) -> l
     return claimed
 
 
-def _only_while(condition, field, value):
-    """`value`, unless a person changed the incident meanwhile so that it no longer applies
-    (acknowledged: no more escalation; resolved: no more nudges)."""
-    return peewee.Case(None, [(condition, peewee.Value(field.db_value(value), unpack=False))], None)
+def _unless_changed_meanwhile(incident: Incident, name: str, value):
+    """Write `value` only if the column still holds what it held when the incident was
+    claimed. A person who acked (escalation cleared), resolved (nudges cleared), snoozed or
+    posted an update while this replica worked wins over the scheduler's new time."""
+    column = getattr(Incident, name)
+    claimed = getattr(incident, name)
+    unchanged = column.is_null() if claimed is None else (column == claimed)
+    return peewee.Case(
+        None, [(unchanged, peewee.Value(column.db_value(value), unpack=False))], column
+    )
 
 
-_STILL_APPLIES = {
-    "next_escalation_at": lambda: (
-        Incident.acknowledged_at.is_null() & (Incident.status != "resolved")
-    ),
-    "next_update_nudge_at": lambda: Incident.status != "resolved",
-    "next_lead_nudge_at": lambda: Incident.status != "resolved",
-}
+def refresh_next_due(incident_id) -> None:
+    """Recompute next_due_at from the row as it is now (call inside the writing transaction)."""
+    row = (
+        Incident.select(*(getattr(Incident, name) for name in DUE_FIELDS))
+        .where(Incident.id == incident_id)
+        .first()
+    )
+    if row is not None:
+        Incident.update(next_due_at=earliest(row, {})).where(Incident.id == incident_id).execute()
 
 
 def release(incident: Incident, *, owner: str, **changes) -> bool:
     """Give the incident back, writing the new due times. False if the lease was lost."""
-    changes.update(lease_until=None, lease_owner=None)
-    changes["next_due_at"] = earliest(incident, changes)
     guarded = {
         getattr(Incident, name): (
-            _only_while(_STILL_APPLIES[name](), getattr(Incident, name), value)
-            if name in _STILL_APPLIES and value is not None
-            else value
+            _unless_changed_meanwhile(incident, name, value) if name in DUE_FIELDS else value
         )
         for name, value in changes.items()
     }
-    released = (
-        Incident.update(guarded)
-        .where((Incident.id == incident.id) & (Incident.lease_owner == owner))
-        .execute()
-    )
-    for name, value in changes.items():
-        setattr(incident, name, value)
+    guarded.update({Incident.lease_until: None, Incident.lease_owner: None})
+    with write_transaction():
+        released = (
+            Incident.update(guarded)
+            .where((Incident.id == incident.id) & (Incident.lease_owner == owner))
+            .execute()
+        )
+        if released:
+            refresh_next_due(incident.id)
     return bool(released)

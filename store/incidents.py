@@ -117,9 +117,14 @@ def channel_name_taken(name: str) -> bool:
 def update_fields(incident: Incident, **changes) -> Incident:
     """Write `changes` to the incident row (and to the in-memory instance)."""
     changes.setdefault("updated_at", utcnow())
-    if any(name in changes for name in due.DUE_FIELDS):
-        changes["next_due_at"] = due.earliest(incident, changes)
-    Incident.update(**changes).where(Incident.id == incident.id).execute()
+    if not any(name in changes for name in due.DUE_FIELDS):
+        Incident.update(**changes).where(Incident.id == incident.id).execute()
+    else:
+        # Due times: next_due_at comes from the row itself, so a concurrent writer of
+        # another due time (the scheduler, another person) is never overtaken.
+        with write_transaction():
+            Incident.update(**changes).where(Incident.id == incident.id).execute()
+            due.refresh_next_due(incident.id)
     for name, value in changes.items():
         setattr(incident, name, value)
     return incident

@@ -214,3 +214,17 @@ def test_release_cannot_revive_escalation_after_an_ack(db):
     fresh = incidents.get(incident.id)
     assert fresh.next_escalation_at is None
     assert fresh.lease_owner is None
+
+
+def test_release_keeps_a_due_time_a_person_changed_meanwhile(db):
+    from store import due
+
+    start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    incident, _ = incidents.declare(new(), now=start, schedule={"next_update_nudge_at": start})
+    [claimed] = due.claim(start, owner="a", lease=timedelta(minutes=1))
+    snoozed_until = start + timedelta(minutes=30)
+    incidents.update_fields(incidents.get(incident.id), next_update_nudge_at=snoozed_until)
+    assert due.release(claimed, owner="a", next_update_nudge_at=start + timedelta(seconds=2))
+    fresh = incidents.get(incident.id)
+    assert fresh.next_update_nudge_at == snoozed_until
+    assert fresh.next_due_at == snoozed_until

@@ -111,12 +111,17 @@ def test_update_nudges_and_their_reset(daemon_factory, emulator, database_url):
         lambda: nudges(emulator, incident)[1:], timeout=8, what="the next nudge"
     )[0]
     assert second.at - noted_at >= 2.9, "a note resets the clock"
-    database = open_database(database_url)
-    with database.connection_context():
-        kinds = [
-            e.kind for e in TimelineEvent.select().where(TimelineEvent.incident == incident.id)
-        ]
-    assert kinds.count("nudge") >= 2
+
+    def nudge_events():
+        database = open_database(database_url)
+        with database.connection_context():
+            return (
+                TimelineEvent.select()
+                .where((TimelineEvent.incident == incident.id) & (TimelineEvent.kind == "nudge"))
+                .count()
+            )
+
+    emulator.wait_for(lambda: nudge_events() >= 2, what="both nudges on the timeline")
 
 
 def test_snooze(daemon_factory, emulator, database_url):
