@@ -278,7 +278,7 @@ def add_routes(app: falcon.App, services: Services) -> list[str]:
         if isinstance(error, falcon.HTTPError):
             response.status = error.status
             response.media = _error_body(
-                error.title.upper().replace(" ", "_"),
+                "_".join(w for w in error.title.upper().split() if not w.isdigit()),
                 error.description or error.title,
                 getattr(request.context, "request_id", ""),
             )
