@@ -292,6 +292,7 @@ def add_routes(app: falcon.App, services: Services) -> list[str]:
         )
 
     app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(falcon.HTTPError, handle_unexpected)  # Falcon's own 404/405/…
     app.add_error_handler(OpsError, handle_ops_error)
     if (config.ops_jwt_secret or config.jwks_url) and config.ops_hmac_secrets:
         app.add_route("/ops/incidents/{incident_id}/ack", Ack(services, Authenticator(services)))
