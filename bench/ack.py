@@ -10,7 +10,7 @@ import statistics
 import threading
 import time
 
-from common import arguments, percentile, running_daemon, summary_ms
+from common import arguments, memory, percentile, running_daemon, summary_ms
 
 from tests.daemon import BASE_CONFIG
 from tests.emulator.server import BOT_USER, Message
@@ -131,6 +131,7 @@ def main() -> None:
         latencies, edits = ack_latency(emulator)
         refs = seed_incidents(emulator, 6000, daemon.database_url)
         result = sustained(emulator, refs)
+        after = memory(daemon)
     print(f"backend: {args.backend}")
     print(f"/incident-ack ack latency over {LATENCY_ACKS}: {summary_ms(latencies)}")
     print(
@@ -143,6 +144,7 @@ def main() -> None:
         f"{result['incidents']} incidents acked twice at once: "
         f"{result['doubled']} doubled, {result['lost']} lost"
     )
+    print(f"daemon memory after the sustained minute: {after}")
 
 
 if __name__ == "__main__":

@@ -57,3 +57,14 @@ def running_daemon(backend: str, config: str = BASE_CONFIG):
         emulator.stop()
         if server:
             server.stop(remove=True)
+
+
+def memory(daemon) -> str:
+    """The daemon's resident memory now and at its peak, from /proc."""
+    fields = {}
+    with open(f"/proc/{daemon.process.pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0]) / 1024
+    return f"RSS {fields['VmRSS']:.0f} MiB, peak {fields['VmHWM']:.0f} MiB"

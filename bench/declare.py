@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from common import arguments, percentile, running_daemon, summary_ms
+from common import arguments, memory, percentile, running_daemon, summary_ms
 
 from tests.helpers import form_values
 
@@ -54,13 +54,16 @@ def declarations(emulator) -> tuple[list[float], list[int]]:
 
 def main() -> None:
     args = arguments(__doc__)
-    with running_daemon(args.backend) as (emulator, _daemon):
+    with running_daemon(args.backend) as (emulator, daemon):
         for index in range(20):  # warm-up: imports, connections, caches
             emulator.slash_command("/incident", f"warm {index}")
+        warm = memory(daemon)
         acks = ack_latency(emulator)
         durations, calls = declarations(emulator)
+        after = memory(daemon)
     print(f"backend: {args.backend}")
     print(f"/incident ack latency over {COMMANDS} commands: {summary_ms(acks)}")
+    print(f"daemon memory: after warm-up {warm}; after the run {after}")
     print(
         f"declaration, submit to announcement, over {DECLARATIONS}: "
         f"median {statistics.median(durations) * 1000:.1f} ms, "
