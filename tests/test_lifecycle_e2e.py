@@ -331,3 +331,15 @@ def test_the_declare_form_lists_recent_incidents(incident, emulator):
     [recent] = [b for b in view["blocks"] if b.get("block_id") == "recent"]
     assert "SEV3 INC-1" in recent["text"]["text"]
     assert f"<#{incident.channel_id}>" in recent["text"]["text"]
+
+
+def test_the_resolve_button_refuses_a_bystander_before_the_form(incident, emulator, database_url):
+    clicked = emulator.click(
+        "incident_resolve", str(incident.id), user="UCAROL", message=summary(emulator, incident)
+    )
+    [answer] = emulator.wait_for(lambda: emulator.replies(clicked["response_url"]))
+    assert answer["text"].startswith("Only the lead, the reporter or a holder of the ops_admin")
+    assert clicked["trigger_id"] not in emulator.view_by_trigger, "no form opened"
+    database = open_database(database_url)
+    with database.connection_context():
+        assert [e.actor_id for e in audit.events("incident_change_denied")] == ["UCAROL"]

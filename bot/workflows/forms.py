@@ -11,7 +11,7 @@ from bot.reply import reply
 from bot.services import Services
 from bot.slack import error_code
 from bot.workflows import followups, lifecycle
-from store import audit, incidents
+from store import incidents
 
 log = structlog.get_logger("klaxon.forms")
 OPENERS = {
@@ -42,18 +42,16 @@ def open_modal(
         if incident.status == "resolved":
             answer(f"{incident.display_ref} is already resolved.")
             return
-        if not lifecycle.may_steer(services, incident, user_id):
-            audit.record(
-                "incident_change_denied",
+        try:  # refuse before the form opens, with the same rule (and audit) as a submission
+            lifecycle.check(
+                services,
+                incident,
                 actor_id=user_id,
-                incident=incident,
                 request_id=request_id,
-                fields=["status"],
+                changes=lifecycle.Changes(status="resolved"),
             )
-            answer(
-                "Only the lead, the reporter or a holder of the "
-                f"{services.config.ack_role} role can resolve {incident.display_ref}."
-            )
+        except lifecycle.Refused as refusal:
+            answer(str(refusal))
             return
     try:
         services.slack.views_open(trigger_id=trigger_id, view=OPENERS[kind](incident))
