@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 from bot.config import Config, EscalationLevel
 
 RECONCILE_MAX_RETRY = timedelta(minutes=10)
+# After this many failed tries (about 1 h 20 min with the default retry), Slack's refusal
+# is taken as final and the reporter is told what is still missing.
+RECONCILE_ATTEMPTS = 12
 
 
 def policy(config: Config, severity: str) -> tuple[EscalationLevel, ...]:

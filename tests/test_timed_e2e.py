@@ -296,3 +296,34 @@ def test_a_failed_declaration_is_completed_later(daemon_factory, emulator, datab
     assert incident.next_reconcile_at is None
     assert f"<#{incident.channel_id}>" in done.text
     assert (incident.channel_id, incident.summary_ts) in emulator.pins
+
+
+def test_reconciliation_gives_up_and_says_what_is_missing(daemon_factory, emulator, database_url):
+    daemon_factory(config(retry="1s"))
+    emulator.fail("conversations.create", error="restricted_action", times=1000)
+    command, _, _ = declare(emulator, "Never gets a channel")
+    wait_declared(emulator, command)
+    database = open_database(database_url)
+    with database.connection_context():
+        Incident.update(reconcile_attempts=11).execute()  # the 11th retry has just failed
+    [gave_up] = emulator.wait_for(
+        lambda: [
+            m
+            for m in emulator.messages
+            if m.channel.startswith("D") and "stopped retrying" in m.text
+        ],
+        timeout=15,
+        what="the give-up DM",
+    )
+    assert "incident channel could not be created" in gave_up.text
+
+    def settled():
+        with database.connection_context():
+            return Incident.get().next_reconcile_at is None
+
+    emulator.wait_for(settled, what="reconciliation switched off")  # released after the DM
+    with database.connection_context():
+        incident = Incident.get()
+        assert incident.channel_id is None
+        assert TimelineEvent.select().where(TimelineEvent.kind == "reconcile_failed").exists()
+    assert incident.announcement_ts, "everything Slack allowed was done"

@@ -69,6 +69,8 @@ def _reconcile(services: Services, incident: Incident, now: datetime) -> dict:
             attempts=attempts,
             failures=failures,
         )
+        if attempts >= schedule.RECONCILE_ATTEMPTS:
+            return _give_up_reconciling(services, incident, failures, now)
         return {
             "reconcile_attempts": attempts,
             "next_reconcile_at": schedule.next_reconcile(services.config, attempts, now),
@@ -86,6 +88,22 @@ def _reconcile(services: Services, incident: Incident, now: datetime) -> dict:
             "its summary is pinned and the incident is announced.",
         )
     return {"reconcile_attempts": 0, "next_reconcile_at": None}
+
+
+def _give_up_reconciling(services: Services, incident: Incident, failures, now) -> dict:
+    """Slack keeps refusing (a permission, a deleted channel): stop, and say what is left."""
+    listed = "; ".join(failures)
+    incidents.add_event(incident, "reconcile_failed", f"Gave up completing: {listed}", now=now)
+    log.error("reconcile_gave_up", incident_ref=incident.display_ref, failures=failures)
+    if declare.SLACK_USER.fullmatch(incident.reporter_id):
+        reply(
+            services.slack,
+            user_id=incident.reporter_id,
+            text=f":x: Klaxon stopped retrying {incident.display_ref} after "
+            f"{schedule.RECONCILE_ATTEMPTS} attempts; still missing: {listed}. "
+            "`klaxon check` shows what Slack refuses.",
+        )
+    return {"reconcile_attempts": schedule.RECONCILE_ATTEMPTS, "next_reconcile_at": None}
 
 
 def _escalate(services: Services, incident: Incident, now: datetime) -> dict:
