@@ -50,7 +50,7 @@ default = [
 
 @pytest.fixture(autouse=True)
 def escalation_targets(emulator):
-    emulator.add_channel("CESCALATE", "escalations", members={"UKLAXONBOT"})
+    emulator.add_channel("CESCALATE", "escalations", members={"UCAROL"})  # Klaxon joins it
     emulator.add_usergroup("oncall", {"UCAROL"})
 
 
@@ -74,6 +74,7 @@ def nudges(emulator, incident, kind="has had no update"):
         for c in emulator.calls_to("chat.postMessage")
         if c.params.get("channel") == incident.channel_id
         and c.status == 200
+        and c.response["ok"]
         and kind in (c.params.get("text") or "")
     ]
 
@@ -83,7 +84,7 @@ def escalations(emulator, level=None):
     return [
         c
         for c in emulator.calls_to("chat.postMessage")
-        if marker in (c.params.get("text") or "") and c.status == 200
+        if marker in (c.params.get("text") or "") and c.status == 200 and c.response["ok"]
     ]
 
 
@@ -290,10 +291,15 @@ def test_a_failed_declaration_is_completed_later(daemon_factory, emulator, datab
         what="the reporter told",
     )
     database = open_database(database_url)
+
+    def settled():
+        with database.connection_context():
+            return Incident.get().next_reconcile_at is None
+
+    emulator.wait_for(settled, what="reconciliation switched off")  # released after the DM
     with database.connection_context():
         incident = Incident.get()
     assert incident.channel_id and incident.summary_ts and incident.announcement_ts
-    assert incident.next_reconcile_at is None
     assert f"<#{incident.channel_id}>" in done.text
     assert (incident.channel_id, incident.summary_ts) in emulator.pins
 

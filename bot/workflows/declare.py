@@ -19,6 +19,7 @@ from bot.reply import reply
 from bot.services import Services
 from bot.slack import error_code
 from bot.text import channel_name
+from bot.workflows.sync import post_joining
 from store import audit, incidents
 from store.fields import utcnow
 from store.models import Incident
@@ -191,13 +192,7 @@ def _announce(services: Services, incident: Incident, failures: list[str]) -> No
         "blocks": render.announcement_blocks(incident),
     }
     try:
-        try:
-            response = services.slack.chat_postMessage(channel=channel, **message)
-        except SlackApiError as error:
-            if error_code(error) != "not_in_channel":
-                raise
-            _join(services, channel)
-            response = services.slack.chat_postMessage(channel=channel, **message)
+        response = post_joining(services, channel, **message)
     except SlackApiError as error:
         _failed(
             failures, incident, "announce", error, f"the announcement in #{channel} was not posted"
@@ -206,21 +201,6 @@ def _announce(services: Services, incident: Incident, failures: list[str]) -> No
     incidents.update_fields(
         incident, announcement_channel_id=response["channel"], announcement_ts=response["ts"]
     )
-
-
-def _join(services: Services, channel: str) -> None:
-    """Join the incidents channel (public channels only; private ones need an /invite)."""
-    channel_id = channel if channel[:1] in "CG" and channel.isupper() else None
-    cursor = None
-    while channel_id is None:
-        page = services.slack.conversations_list(
-            types="public_channel", exclude_archived=True, limit=1000, cursor=cursor
-        )
-        channel_id = next((c["id"] for c in page["channels"] if c["name"] == channel), None)
-        cursor = page.get("response_metadata", {}).get("next_cursor")
-        if channel_id is None and not cursor:
-            raise SlackApiError("channel not found", {"ok": False, "error": "channel_not_found"})
-    services.slack.conversations_join(channel=channel_id)
 
 
 def tell_reporter(

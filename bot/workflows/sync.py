@@ -64,3 +64,31 @@ def announce(services: Services, text: str) -> None:
         services.slack.chat_postMessage(channel=services.config.incidents_channel, text=text)
     except SlackApiError as error:
         log.warning("announcement_failed", error=error_code(error))
+
+
+def post_joining(services: Services, channel: str, **message):
+    """chat.postMessage to a channel by name or id, joining it first if Klaxon is not in it
+    (public channels only; a private one needs someone to /invite Klaxon)."""
+    try:
+        return services.slack.chat_postMessage(channel=channel, **message)
+    except SlackApiError as error:
+        if error_code(error) != "not_in_channel":
+            raise
+    services.slack.conversations_join(channel=_channel_id(services, channel))
+    return services.slack.chat_postMessage(channel=channel, **message)
+
+
+def _channel_id(services: Services, channel: str) -> str:
+    if channel[:1] in "CG" and channel.isupper():
+        return channel
+    cursor = None
+    while True:
+        page = services.slack.conversations_list(
+            types="public_channel", exclude_archived=True, limit=1000, cursor=cursor
+        )
+        for listed in page["channels"]:
+            if listed["name"] == channel:
+                return listed["id"]
+        cursor = page.get("response_metadata", {}).get("next_cursor")
+        if not cursor:
+            raise SlackApiError("channel not found", {"ok": False, "error": "channel_not_found"})

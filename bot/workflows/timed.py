@@ -19,7 +19,7 @@ from bot.reply import reply
 from bot.services import Services
 from bot.slack import error_code
 from bot.workflows import declare
-from bot.workflows.sync import refresh_messages
+from bot.workflows.sync import post_joining, refresh_messages
 from store import audit, due, followups, incidents
 from store.models import Incident
 
@@ -48,7 +48,7 @@ def run_due(services: Services, incident: Incident, now: datetime, *, owner: str
 
 def _post(services: Services, channel: str, text: str, blocks=None) -> bool:
     try:
-        services.slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        post_joining(services, channel, text=text, blocks=blocks)
         return True
     except SlackApiError as error:
         log.warning("timed_post_failed", channel=channel, error=error_code(error))
