@@ -38,7 +38,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/declare.py
+	cd bench && ../$(BIN)/python declare.py && ../$(BIN)/python ack.py && ../$(BIN)/python scheduler.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
