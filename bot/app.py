@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import logs, metrics
 from bot.config import Config
+from bot.errors import StartupError
 from bot.http import OperatorServer, application
 from bot.people import People
 from bot.reply import reply
@@ -59,10 +60,6 @@ LISTENERS = (
     nudge_actions,
     pin_events,
 )
-
-
-class StartupError(Exception):
-    """The daemon cannot start; the message says why in one line."""
 
 
 def _interaction_kind(body: dict) -> str:

@@ -311,7 +311,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from bot.app import StartupError
+    from bot.errors import StartupError
     from store.db import DatabaseURLError
 
     try:

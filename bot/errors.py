@@ -1,0 +1,5 @@
+"""Errors that end a command with one line and an exit code, never a traceback."""
+
+
+class StartupError(Exception):
+    """The daemon cannot start; the message says why in one line."""
