@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Config
-from bot.slack import error_code, retry_handlers, web_client
+from bot.slack import error_code, find_channel, retry_handlers, web_client
 from store import db, migrate
 
 
@@ -71,26 +71,10 @@ def _database(config: Config) -> Check:
     return Check("database", True, f"{where}: reachable, migrations current")
 
 
-def _find_channel(slack: WebClient, name_or_id: str) -> dict | None:
-    if name_or_id[:1] in "CG" and name_or_id.isupper():
-        return slack.conversations_info(channel=name_or_id)["channel"]
-    cursor = None
-    while True:
-        page = slack.conversations_list(
-            types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
-        )
-        for channel in page["channels"]:
-            if channel["name"] == name_or_id:
-                return channel
-        cursor = page.get("response_metadata", {}).get("next_cursor")
-        if not cursor:
-            return None
-
-
 def _incidents_channel(config: Config, slack: WebClient) -> Check:
     name = f"incidents channel #{config.incidents_channel}"
     try:
-        channel = _find_channel(slack, config.incidents_channel)
+        channel = find_channel(slack, config.incidents_channel, "public_channel,private_channel")
     except (SlackApiError, OSError) as error:
         return Check(name, False, f"lookup failed: {error_code(error)}")
     if channel is None:

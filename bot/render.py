@@ -156,7 +156,7 @@ def _follow_up_blocks(follow_ups) -> list[dict]:
     return blocks
 
 
-def _escalation_field(incident) -> list[dict]:
+def _situation_fields(incident) -> list[dict]:
     fields = []
     level = getattr(incident, "escalation_level", 0) or 0
     if level:
@@ -188,7 +188,7 @@ def summary_blocks(incident, follow_ups=()) -> list[dict]:
                 _field("Reporter", user(incident.reporter_id)),
                 _field("Declared", date_token(incident.declared_at)),
                 _field("Acknowledged", _acknowledgement(incident)),
-                *_escalation_field(incident),
+                *_situation_fields(incident),
             ],
         },
         _section("Impact", incident.impact),

@@ -79,6 +79,23 @@ def web_client(config: Config) -> WebClient:
     )
 
 
+def find_channel(slack: WebClient, name_or_id: str, types: str = "public_channel") -> dict | None:
+    """A channel by id, or by name through conversations.list (paginated); None if absent."""
+    if name_or_id[:1] in "CG" and name_or_id.isupper():
+        return slack.conversations_info(channel=name_or_id)["channel"]
+    cursor = None
+    while True:
+        page = slack.conversations_list(
+            types=types, exclude_archived=True, limit=1000, cursor=cursor
+        )
+        for channel in page["channels"]:
+            if channel["name"] == name_or_id:
+                return channel
+        cursor = page.get("response_metadata", {}).get("next_cursor")
+        if not cursor:
+            return None
+
+
 def webhook(url: str) -> WebhookClient:
     """A client for a response_url (slash commands): answers in any channel, member or not."""
     return WebhookClient(url, timeout=10, retry_handlers=retry_handlers())

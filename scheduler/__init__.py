@@ -11,6 +11,7 @@ from bot.services import Services
 from scheduler import jobs
 
 USERGROUP_REFRESH_MINUTES = 5
+PRUNE_MINUTES = 10
 
 
 def start(services: Services, owner: str) -> BackgroundScheduler:
@@ -28,6 +29,13 @@ def start(services: Services, owner: str) -> BackgroundScheduler:
         args=[services, owner],
         id="tick",
         next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        jobs.prune_rate_attempts,
+        "interval",
+        minutes=PRUNE_MINUTES,
+        args=[services],
+        id="prune_rate_attempts",
     )
     if services.roles.uses_groups:
         scheduler.add_job(

@@ -11,7 +11,7 @@ import structlog
 from bot import metrics
 from bot.services import Services
 from bot.workflows import timed
-from store import due
+from store import due, ratelimit
 from store.fields import utcnow
 
 log = structlog.get_logger("klaxon.scheduler")
@@ -24,6 +24,18 @@ BATCH = 200
 def refresh_usergroups(services: Services) -> None:
     """Keep the members of the @usergroups named in [roles] current."""
     services.people.refresh_groups()
+
+
+def prune_rate_attempts(services: Services) -> None:
+    """Forget rate-limit attempts no window can reach any more (the table stays small)."""
+    try:
+        with services.database.connection_context():
+            removed = ratelimit.prune(utcnow() - services.config.ack_rate_window)
+    except (peewee.OperationalError, peewee.InterfaceError) as error:
+        log.error("database_unavailable", task="prune", error=str(error).strip()[:200])
+        return
+    if removed:
+        log.info("rate_attempts_pruned", removed=removed)
 
 
 def tick(services: Services, owner: str) -> None:

@@ -197,10 +197,6 @@ def declared_since(since: datetime, limit: int = 10) -> list[Incident]:
     )
 
 
-def count() -> int:
-    return Incident.select().count()
-
-
 def acknowledge(
     incident: Incident, *, user_id: str, email: str | None, now: datetime | None = None
 ) -> bool:

@@ -228,3 +228,21 @@ def test_release_keeps_a_due_time_a_person_changed_meanwhile(db):
     fresh = incidents.get(incident.id)
     assert fresh.next_update_nudge_at == snoozed_until
     assert fresh.next_due_at == snoozed_until
+
+
+def test_the_scheduler_prunes_rate_attempts_past_the_window(db):
+    from types import SimpleNamespace
+
+    from bot.config import Config
+    from scheduler.jobs import prune_rate_attempts
+    from store import ratelimit
+    from store.fields import utcnow
+    from store.models import RateAttempt
+
+    now = utcnow()
+    window = timedelta(minutes=1)
+    ratelimit.attempt("ack", "U1", limit=10, window=window, now=now - timedelta(minutes=5))
+    ratelimit.attempt("ack", "U1", limit=10, window=window, now=now)
+    services = SimpleNamespace(database=db, config=Config(bot_token="xoxb-x", app_token="xapp-x"))
+    prune_rate_attempts(services)
+    assert RateAttempt.select().count() == 1

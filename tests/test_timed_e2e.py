@@ -88,6 +88,16 @@ def escalations(emulator, level=None):
     ]
 
 
+def wait_reconciliation_off(emulator, database) -> None:
+    """The lease is released (with next_reconcile_at cleared) just after the DM goes out."""
+
+    def settled():
+        with database.connection_context():
+            return Incident.get().next_reconcile_at is None
+
+    emulator.wait_for(settled, what="reconciliation switched off")
+
+
 def run_command(emulator, incident, text, user="UBOB"):
     sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
     return emulator.wait_for(lambda: emulator.replies(sent["response_url"]))[0]["text"]
@@ -292,11 +302,7 @@ def test_a_failed_declaration_is_completed_later(daemon_factory, emulator, datab
     )
     database = open_database(database_url)
 
-    def settled():
-        with database.connection_context():
-            return Incident.get().next_reconcile_at is None
-
-    emulator.wait_for(settled, what="reconciliation switched off")  # released after the DM
+    wait_reconciliation_off(emulator, database)
     with database.connection_context():
         incident = Incident.get()
     assert incident.channel_id and incident.summary_ts and incident.announcement_ts
@@ -323,11 +329,7 @@ def test_reconciliation_gives_up_and_says_what_is_missing(daemon_factory, emulat
     )
     assert "incident channel could not be created" in gave_up.text
 
-    def settled():
-        with database.connection_context():
-            return Incident.get().next_reconcile_at is None
-
-    emulator.wait_for(settled, what="reconciliation switched off")  # released after the DM
+    wait_reconciliation_off(emulator, database)
     with database.connection_context():
         incident = Incident.get()
         assert incident.channel_id is None

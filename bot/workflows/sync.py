@@ -7,7 +7,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import render
 from bot.services import Services
-from bot.slack import error_code
+from bot.slack import error_code, find_channel
 from store import followups
 from store.models import Incident
 
@@ -74,21 +74,8 @@ def post_joining(services: Services, channel: str, **message):
     except SlackApiError as error:
         if error_code(error) != "not_in_channel":
             raise
-    services.slack.conversations_join(channel=_channel_id(services, channel))
+    found = find_channel(services.slack, channel)
+    if found is None:
+        raise SlackApiError("channel not found", {"ok": False, "error": "channel_not_found"})
+    services.slack.conversations_join(channel=found["id"])
     return services.slack.chat_postMessage(channel=channel, **message)
-
-
-def _channel_id(services: Services, channel: str) -> str:
-    if channel[:1] in "CG" and channel.isupper():
-        return channel
-    cursor = None
-    while True:
-        page = services.slack.conversations_list(
-            types="public_channel", exclude_archived=True, limit=1000, cursor=cursor
-        )
-        for listed in page["channels"]:
-            if listed["name"] == channel:
-                return listed["id"]
-        cursor = page.get("response_metadata", {}).get("next_cursor")
-        if not cursor:
-            raise SlackApiError("channel not found", {"ok": False, "error": "channel_not_found"})
