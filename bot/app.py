@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 
@@ -39,7 +40,7 @@ from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
 from handlers.views import update as update_view
 from scheduler import start as start_scheduler
-from store import db, incidents, migrate
+from store import db, due, incidents, migrate
 
 log = structlog.get_logger("klaxon")
 
@@ -151,6 +152,12 @@ def _open_store(config: Config):
 
 
 SOCKET_CLOSE_TIMEOUT = 2.0
+# From SIGTERM to exit, at most about this long (socket close, the scheduler's current
+# tick and accepted work share it). deploy/kubernetes.yaml's terminationGracePeriodSeconds
+# must stay above it. Retry waits end at once when stopping, so only a Slack or database
+# call already in flight can use it up; whatever is still running then is abandoned, and
+# completed after the restart by reconciliation and the due times kept in the database.
+STOP_BOUND = 10.0
 
 
 def _close_socket(handler: SocketModeHandler) -> None:
@@ -188,8 +195,11 @@ def run(config: Config) -> int:
         os.environ.get("LOG_LEVEL", "INFO"), secrets=(config.bot_token, config.app_token)
     )
     database = _open_store(config)
-    slack = web_client(config)
+    stopping = threading.Event()
+    slack = web_client(config, stopping)
     people = People(slack)
+    host = socket.gethostname()
+    replica = f"{host}:{os.getpid()}"
 
     def tell_to_try_again(task_kwargs: dict) -> None:
         user_id = task_kwargs.get("user_id") or task_kwargs.get("reporter_id")
@@ -208,6 +218,7 @@ def run(config: Config) -> int:
         background=Background(database, config.workers, tell_to_try_again),
         people=people,
         roles=RoleDirectory(config.roles, people),
+        replica=replica,
     )
     try:
         app = build_app(services)
@@ -217,24 +228,53 @@ def run(config: Config) -> int:
         raise StartupError(f"cannot reach Slack at {config.api_url}: {error}") from None
     handler = SocketModeHandler(app, config.app_token)
 
-    stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda *_: stopping.set())
+    _free_dead_leases(database, replica, host)
     try:
         handler.connect()
     except SlackApiError as error:
         raise StartupError(f"Slack refused the app token: {logs.redact(str(error))}") from None
-    scheduler = start_scheduler(services, owner=f"{socket.gethostname()}:{os.getpid()}")
+    scheduler = start_scheduler(services, owner=replica)
     http = _start_http(services, handler)
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
-    stop.wait()
+    stopping.wait()
+    return _stop(services, handler, scheduler, http)
 
+
+def _free_dead_leases(database, replica: str, host: str) -> None:
+    with database.connection_context():
+        freed = due.free_leases_of_dead_replicas(replica, host=host, is_running=_is_running)
+    if freed:
+        log.info("dead_leases_freed", incidents=freed)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _stop(services: Services, handler, scheduler, http) -> int:
+    """Stop within STOP_BOUND seconds of the signal (see STOP_BOUND)."""
+    deadline = time.monotonic() + STOP_BOUND
     log.info("klaxon_stopping")
     _close_socket(handler)
     if http:
         http.close()
-    scheduler.shutdown(wait=True)
-    services.background.shutdown()
-    db.close(database)
-    log.info("klaxon_stopped")
-    return 0
+    scheduler.shutdown(wait=False)
+    finished = services.background.shutdown(timeout=max(0.0, deadline - time.monotonic()))
+    if not finished:
+        log.warning("klaxon_stop_abandoned_work", bound_seconds=STOP_BOUND)
+    db.close(services.database)
+    log.info("klaxon_stopped", seconds=round(STOP_BOUND - (deadline - time.monotonic()), 2))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Threads still inside a Slack or database call (the scheduler's tick, abandoned work)
+    # would hold the interpreter's exit; everything they did is committed or due again.
+    os._exit(0)

@@ -65,6 +65,8 @@ class Config:
     database_url: str = DEFAULT_DATABASE_URL
     incidents_channel: str = "incidents"
     channel_prefix: str = "inc"
+    # How long one Web API request may take before it counts as failed (and is retried).
+    slack_timeout: timedelta = timedelta(seconds=15)
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     ack_role: str = "ops_admin"
     ack_rate_limit: int = 10
@@ -183,6 +185,7 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
             "channel_prefix",
             _string(r"[a-z0-9][a-z0-9_-]{0,19}", "expected lowercase letters, digits, - or _"),
         ),
+        "request_timeout": ("slack_timeout", _positive_duration),
     },
     "ack": {
         "role": ("ack_role", _string(r"[A-Za-z0-9_.-]+", "expected a role name")),

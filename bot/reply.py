@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import error_code, webhook
+from bot.slack import error_code
 
 log = structlog.get_logger("klaxon.reply")
 
@@ -17,7 +17,7 @@ def reply(
     back to a direct message when there is none or it no longer works."""
     if response_url:
         try:
-            response = webhook(response_url).send(
+            response = slack.webhook(response_url).send(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
             if response.status_code == 200:

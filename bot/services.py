@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import peewee
 import structlog
@@ -59,9 +61,14 @@ class Background:
 
         self._pool.submit(run)
 
-    def shutdown(self) -> None:
-        """Finish what was accepted (a half-declared incident is worse than a slow stop)."""
-        self._pool.shutdown(wait=True)
+    def shutdown(self, timeout: float) -> bool:
+        """Finish what was accepted, for at most `timeout` seconds; False if work was still
+        running then. What is abandoned is not lost: declarations are persisted before they
+        are handed here and completed by reconciliation, other work by its due times."""
+        drain = threading.Thread(target=self._pool.shutdown, name="klaxon-drain", daemon=True)
+        drain.start()
+        drain.join(timeout)
+        return not drain.is_alive()
 
 
 @dataclass
@@ -72,3 +79,10 @@ class Services:
     background: Background
     people: People
     roles: RoleDirectory
+    # This process's name in the leases it takes ("<host>:<pid>").
+    replica: str = "local:0"
+
+    @cached_property
+    def bot_user_id(self) -> str:
+        """Klaxon's own Slack user, to recognise what it created (asked once, when needed)."""
+        return self.slack.auth_test()["user_id"]

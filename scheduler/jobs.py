@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import peewee
 import structlog
@@ -15,9 +14,6 @@ from store import due, ratelimit
 from store.fields import utcnow
 
 log = structlog.get_logger("klaxon.scheduler")
-# How long a replica may hold an incident's due work; a replica that dies holding it
-# delays that work by at most this much.
-LEASE = timedelta(seconds=60)
 BATCH = 200
 
 
@@ -44,7 +40,7 @@ def tick(services: Services, owner: str) -> None:
     now = utcnow()
     try:
         with services.database.connection_context():
-            claimed = due.claim(now, owner=owner, lease=LEASE, limit=BATCH)
+            claimed = due.claim(now, owner=owner, lease=due.LEASE, limit=BATCH)
             for incident in claimed:
                 _run(services, incident, now, owner)
     except (peewee.OperationalError, peewee.InterfaceError) as error:

@@ -9,12 +9,19 @@ work is retried, never lost; two replicas never hold the same incident at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee
 
 from store.db import write_transaction
 from store.models import Incident
+
+# How long a replica may hold an incident's due work without renewing its lease; a replica
+# that dies holding it delays that work by at most this much (less on the same host, see
+# free_leases_of_dead_replicas).
+LEASE = timedelta(seconds=60)
 
 DUE_FIELDS = (
     "next_update_nudge_at",
@@ -23,6 +30,30 @@ DUE_FIELDS = (
     "next_escalation_at",
     "next_reconcile_at",
 )
+
+
+@dataclass
+class Hold:
+    """A replica's lease on one incident's due work, renewed while long work goes on."""
+
+    incident_id: object
+    owner: str
+    until: datetime
+    length: timedelta
+
+    def keep(self, now: datetime) -> bool:
+        """Renew the lease once half of it is spent; False if it was lost meanwhile (the
+        work must stop: another replica may have taken over)."""
+        if now < self.until - self.length / 2:
+            return True
+        renewed = (
+            Incident.update(lease_until=now + self.length)
+            .where((Incident.id == self.incident_id) & (Incident.lease_owner == self.owner))
+            .execute()
+        )
+        if renewed:
+            self.until = now + self.length
+        return bool(renewed)
 
 
 def earliest(incident: Incident, changes: dict) -> datetime | None:
@@ -98,3 +129,33 @@ def release(incident: Incident, *, owner: str, **changes) -> bool:
         if released:
             refresh_next_due(incident.id)
     return bool(released)
+
+
+def free_leases_of_dead_replicas(
+    owner: str, *, host: str, is_running: Callable[[int], bool]
+) -> int:
+    """At start-up, free the leases an earlier process on this host left behind.
+
+    Owners are "<host>:<pid>". A lease of this host whose process is gone (killed, crashed),
+    or that carries this very owner name (a container restarted with the same pid), can
+    belong to nobody alive, so its work need not wait for the lease to expire. Leases of
+    other hosts expire by themselves.
+    """
+    owners = (
+        Incident.select(Incident.lease_owner)
+        .where(Incident.lease_owner.startswith(f"{host}:"))
+        .distinct()
+        .tuples()
+    )
+    freed = 0
+    for (lease_owner,) in owners:
+        lease_host, _, pid = lease_owner.rpartition(":")
+        if lease_host != host:
+            continue
+        if lease_owner == owner or not (pid.isdecimal() and is_running(int(pid))):
+            freed += (
+                Incident.update(lease_owner=None, lease_until=None)
+                .where(Incident.lease_owner == lease_owner)
+                .execute()
+            )
+    return freed

@@ -43,15 +43,21 @@ def _next_value(name: str) -> int:
 
 
 def declare(
-    new: NewIncident, now: datetime | None = None, schedule: dict | None = None
+    new: NewIncident,
+    now: datetime | None = None,
+    schedule: dict | None = None,
+    held_by: due.Hold | None = None,
 ) -> tuple[Incident, bool]:
     """Persist a new incident and its `declared` timeline event in one transaction.
 
     Returns (incident, created). A declaration_key seen before returns the incident it
     created the first time, with created=False, so a redelivered submission is harmless.
+    `held_by` leases the new incident's due work to the replica that goes on to build it in
+    Slack, so the scheduler's reconciliation never works on it at the same time.
     """
     now = now or utcnow()
     schedule = schedule or {}
+    lease = {"lease_owner": held_by.owner, "lease_until": held_by.until} if held_by else {}
     try:
         with write_transaction():
             if new.declaration_key:
@@ -74,6 +80,7 @@ def declare(
                 updated_at=now,
                 last_update_at=now,
                 **schedule,
+                **lease,
                 next_due_at=min((t for t in schedule.values() if t), default=None),
             )
             TimelineEvent.create(
@@ -110,8 +117,13 @@ def by_channel_name(name: str) -> Incident | None:
     return Incident.get_or_none(Incident.channel_name == name)
 
 
-def channel_name_taken(name: str) -> bool:
-    return Incident.select().where(Incident.channel_name == name).exists()
+def channel_name_taken(name: str, *, by_other_than: Incident) -> bool:
+    """Whether another incident has (or is creating) a channel of this name."""
+    return (
+        Incident.select()
+        .where((Incident.channel_name == name) & (Incident.id != by_other_than.id))
+        .exists()
+    )
 
 
 def update_fields(incident: Incident, **changes) -> Incident:

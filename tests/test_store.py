@@ -75,8 +75,10 @@ def test_lookup_by_channel_and_update_fields(db):
     incident, _ = incidents.declare(new())
     incidents.update_fields(incident, channel_id="C123", channel_name="inc-20261122-checkout")
     assert incidents.by_channel("C123").id == incident.id
-    assert incidents.channel_name_taken("inc-20261122-checkout")
-    assert not incidents.channel_name_taken("inc-20261122-other")
+    other, _ = incidents.declare(new("other"))
+    assert incidents.channel_name_taken("inc-20261122-checkout", by_other_than=other)
+    assert not incidents.channel_name_taken("inc-20261122-checkout", by_other_than=incident)
+    assert not incidents.channel_name_taken("inc-20261122-other", by_other_than=other)
 
 
 def test_get_tolerates_malformed_ids(db):
@@ -199,6 +201,50 @@ def test_claims_and_leases(db):
     # a dies holding `later`: its lease expires and b gets the work.
     expired = now + timedelta(minutes=2)
     assert [i.title for i in due.claim(expired, owner="b", lease=timedelta(minutes=1))] == ["later"]
+
+
+def test_a_declaration_is_born_leased_to_its_builder(db):
+    from store import due
+
+    start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    hold = due.Hold(None, "host:1", start + timedelta(minutes=1), timedelta(minutes=1))
+    incident, _ = incidents.declare(
+        new(), now=start, schedule={"next_reconcile_at": start}, held_by=hold
+    )
+    assert incident.next_due_at == start
+    assert due.claim(start, owner="host:2", lease=timedelta(minutes=1)) == [], "held by host:1"
+    hold.incident_id = incident.id
+    assert hold.keep(start + timedelta(seconds=10)), "early on: nothing to renew"
+    assert incidents.get(incident.id).lease_until == start + timedelta(minutes=1)
+    assert hold.keep(start + timedelta(seconds=40)), "past half: renewed"
+    assert incidents.get(incident.id).lease_until == start + timedelta(seconds=100)
+    # The lease expires (the builder stalled) and the scheduler takes over: the builder
+    # learns it at its next step and stops.
+    later = start + timedelta(seconds=101)
+    assert [i.id for i in due.claim(later, owner="host:2", lease=timedelta(minutes=1))] == [
+        incident.id
+    ]
+    assert not hold.keep(later + timedelta(seconds=60))
+
+
+def test_leases_of_dead_processes_on_this_host_are_freed_at_start(db):
+    from store import due
+
+    start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    owners = ["here:100", "here:200", "here:300", "there:100"]
+    for owner in owners:
+        incidents.declare(new(owner), now=start, schedule={"next_reconcile_at": start})
+        due.claim(start, owner=owner, lease=timedelta(minutes=5), limit=1)
+    alive = {200}
+    freed = due.free_leases_of_dead_replicas("here:300", host="here", is_running=alive.__contains__)
+    assert freed == 2, "here:100 is dead; here:300 is this very name (a restarted container)"
+    held = {i.title: i.lease_owner for i in Incident.select()}
+    assert held == {
+        "here:100": None,
+        "here:200": "here:200",
+        "here:300": None,
+        "there:100": "there:100",
+    }
 
 
 def test_release_cannot_revive_escalation_after_an_ack(db):

@@ -33,7 +33,11 @@ def _is_due(moment: datetime | None, now: datetime) -> bool:
 def run_due(services: Services, incident: Incident, now: datetime, *, owner: str) -> None:
     changes: dict = {}
     if _is_due(incident.next_reconcile_at, now):
-        changes.update(_reconcile(services, incident, now))
+        try:
+            changes.update(_reconcile(services, incident, now, owner))
+        except declare.HoldLost:
+            log.warning("lease_lost", incident_ref=incident.display_ref)
+            return
     if _is_due(incident.next_escalation_at, now):
         changes.update(_escalate(services, incident, now))
     if _is_due(incident.next_lead_nudge_at, now):
@@ -59,8 +63,9 @@ def _retry(services: Services, name: str, now: datetime) -> dict:
     return {name: schedule.retry_at(services.config, now)}
 
 
-def _reconcile(services: Services, incident: Incident, now: datetime) -> dict:
-    failures = declare.complete_setup(services, incident)
+def _reconcile(services: Services, incident: Incident, now: datetime, owner: str) -> dict:
+    hold = due.Hold(incident.id, owner, incident.lease_until, due.LEASE)
+    failures = declare.complete_setup(services, incident, hold, resuming=True)
     if failures:
         attempts = incident.reconcile_attempts + 1
         log.warning(
@@ -134,7 +139,7 @@ def _escalate(services: Services, incident: Incident, now: datetime) -> dict:
     log.info(
         "incident_escalated",
         incident_ref=incident.display_ref,
-        level=step.level,
+        escalation_level=step.level,
         skipped=list(step.skipped),
         targets=delivered,
     )

@@ -1,9 +1,18 @@
-"""Submission of the declare modal: check it inline, then declare in the background."""
+"""Submission of the declare modal: check it inline, persist the incident, then ack.
+
+The incident is committed before Slack hears the ack, so once the modal closes nothing can
+lose it; building its channel, summary and announcement goes to the background pool (and,
+should that be cut short, to the scheduler's reconciliation).
+"""
 
 from __future__ import annotations
 
+import peewee
+
 from bot import declare_form
 from bot.workflows import declare
+
+DATABASE_DOWN = "Klaxon cannot reach its database right now, so nothing was declared. Try again."
 
 
 def handle(ack, body: dict, view: dict, context) -> None:
@@ -11,18 +20,29 @@ def handle(ack, body: dict, view: dict, context) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
     services = context["services"]
-    services.background.submit(
-        "declare",
-        declare.declare,
-        services,
-        form,
-        reporter_id=body["user"]["id"],
-        declaration_key=f"view:{view['id']}",
-        response_url=declare_form.read_metadata(view).get("response_url"),
-        request_id=context["request_id"],
-    )
+    try:
+        with services.database.connection_context():
+            incident, hold = declare.record(
+                services,
+                form,
+                reporter_id=body["user"]["id"],
+                declaration_key=f"view:{view['id']}",
+                request_id=context["request_id"],
+            )
+    except (peewee.OperationalError, peewee.InterfaceError):
+        ack(response_action="errors", errors={"title": DATABASE_DOWN})
+        return
+    ack()
+    if hold is not None:  # None: a redelivery, which the first delivery builds
+        services.background.submit(
+            "declare",
+            declare.build,
+            services,
+            incident,
+            hold,
+            response_url=declare_form.read_metadata(view).get("response_url"),
+        )
 
 
 def register(app) -> None:

@@ -61,6 +61,7 @@ class Message:
     user: str
     edits: int = 0
     ephemeral_to: str | None = None
+    metadata: dict | None = None
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Channel:
     is_im: bool = False
     members: set = field(default_factory=set)
     created: float = field(default_factory=time.time)
+    creator: str = "UALICE"
 
 
 @dataclass
@@ -78,6 +80,31 @@ class Fault:
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    # The call takes effect, and only then fails: what a client sees when Slack did the
+    # work but the answer was lost (a 5xx from a proxy, a dropped connection).
+    after_effect: bool = False
+
+
+class Stall:
+    """Holds calls of one method until released, before or after they take effect: a
+    client timeout, or a daemon killed while it waits for Slack's answer."""
+
+    def __init__(self, after_effect: bool, skip: int) -> None:
+        self.after_effect = after_effect
+        self.skip = skip  # calls to let through before the one that is held
+        self.arrived = threading.Event()
+        self.released = threading.Event()
+        self.dropped = False
+
+    def hold(self, limit: float = 60.0) -> None:
+        self.arrived.set()
+        self.released.wait(limit)
+
+    def release(self, *, drop: bool = False) -> None:
+        """Let the call go on; with `drop`, a call held before its effect never has one
+        (as if it had never reached Slack)."""
+        self.dropped = drop
+        self.released.set()
 
 
 class SlackEmulator:
@@ -97,6 +124,7 @@ class SlackEmulator:
         self.view_by_trigger: dict[str, str] = {}
         self.response_urls: dict[str, dict] = {}
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.stalls: dict[str, Stall] = {}
         self.pings: list[str] = []
         self.connections: list = []
         self.connects = 0
@@ -153,12 +181,20 @@ class SlackEmulator:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        after_effect: bool = False,
     ) -> None:
         """Queue a fault for the next `times` calls of `method`."""
         if status == 200 and error is None:
             raise ValueError("a fault needs a status or an error")
         for _ in range(times):
-            self.faults[method].append(Fault(status, error, retry_after))
+            self.faults[method].append(Fault(status, error, retry_after, after_effect))
+
+    def stall(self, method: str, *, after_effect: bool, skip: int = 0) -> Stall:
+        """Hold a call of `method` (the next one, past `skip`) until the stall is released."""
+        stall = Stall(after_effect, skip)
+        with self.lock:
+            self.stalls[method] = stall
+        return stall
 
     # ----- lifecycle -----
 
@@ -229,7 +265,23 @@ class SlackEmulator:
         with self.lock:
             self.calls.append(call)
             fault = self.faults[method].popleft() if self.faults[method] else None
+            stall = self.stalls.get(method)
+            if stall and stall.skip:
+                stall.skip -= 1
+                stall = None
+            elif stall:
+                del self.stalls[method]
+        if stall and not stall.after_effect:
+            stall.hold()
+            if stall.dropped:
+                fault = Fault(status=500, error="request_dropped")
         headers = {}
+        status = 200
+        if fault is None or fault.after_effect:
+            try:
+                body = self._dispatch(method, token, params)
+            except SlackError as error:
+                body = {"ok": False, "error": error.error, **error.extra}
         if fault is not None:
             status = fault.status
             body = {
@@ -238,12 +290,8 @@ class SlackEmulator:
             }
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
-        else:
-            status = 200
-            try:
-                body = self._dispatch(method, token, params)
-            except SlackError as error:
-                body = {"ok": False, "error": error.error, **error.extra}
+        if stall and stall.after_effect:
+            stall.hold()
         with self.changed:
             call.response, call.status, call.done_at = body, status, time.time()
             self.changed.notify_all()
@@ -337,6 +385,7 @@ class SlackEmulator:
             "is_im": channel.is_im,
             "is_member": BOT_USER in channel.members,
             "created": int(channel.created),
+            "creator": channel.creator,
             "num_members": len(channel.members),
         }
 
@@ -393,6 +442,7 @@ class SlackEmulator:
             raise SlackError("name_taken")
         is_private = str(params.get("is_private", "false")).lower() == "true"
         channel = self.add_channel(self._new_id("C"), name, {BOT_USER}, is_private)
+        channel.creator = BOT_USER
         return {"channel": self._channel_json(channel)}
 
     def api_conversations_invite(self, params):
@@ -424,7 +474,18 @@ class SlackEmulator:
     def api_conversations_list(self, params):
         limit = int(params.get("limit") or 100)
         start = int(params.get("cursor") or 0)
-        listed = [c for c in self.channels.values() if not c.is_im]
+        types = set((params.get("types") or "public_channel").split(","))
+        unknown = types - {"public_channel", "private_channel", "mpim", "im"}
+        if unknown:
+            raise SlackError("invalid_types")
+        listed = [
+            c
+            for c in self.channels.values()
+            if not c.is_im
+            and ("private_channel" if c.is_private else "public_channel") in types
+            # A bot sees only the private channels it is a member of.
+            and (not c.is_private or BOT_USER in c.members)
+        ]
         page = listed[start : start + limit]
         cursor = str(start + limit) if start + limit < len(listed) else ""
         return {
@@ -432,11 +493,63 @@ class SlackEmulator:
             "response_metadata": {"next_cursor": cursor},
         }
 
+    def _metadata(self, params: dict) -> dict | None:
+        """Message metadata: an event_type and an event_payload object, both required."""
+        metadata = self._json_param(params, "metadata")
+        if metadata is None:
+            return None
+        if (
+            not isinstance(metadata, dict)
+            or not isinstance(metadata.get("event_type"), str)
+            or not metadata["event_type"]
+            or not isinstance(metadata.get("event_payload"), dict)
+            or set(metadata) - {"event_type", "event_payload"}
+        ):
+            raise SlackError("invalid_metadata_format")
+        if len(json.dumps(metadata)) > 8000:
+            raise SlackError("metadata_too_large")
+        return metadata
+
+    def api_conversations_history(self, params):
+        """Newest first, `oldest`/`latest` exclusive; metadata only when asked for."""
+        ref = params.get("channel") or ""
+        if ref not in self.channels:  # an id, never a name
+            raise SlackError("channel_not_found")
+        channel = self.channels[ref]
+        self._member(channel)
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or time.time() + 1)
+        limit = min(int(params.get("limit") or 100), 999)
+        start = int(params.get("cursor") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("true", "1")
+        found = [
+            m
+            for m in reversed(self.messages)
+            if m.channel == channel.id and not m.ephemeral_to and oldest < float(m.ts) < latest
+        ]
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        messages = []
+        for message in page:
+            entry = {"type": "message", "user": message.user, "text": message.text}
+            entry.update(ts=message.ts, blocks=message.blocks)
+            if message.user == BOT_USER:
+                entry["bot_id"] = "BKLAXON"
+            if with_metadata and message.metadata:
+                entry["metadata"] = message.metadata
+            messages.append(entry)
+        return {
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def api_chat_postMessage(self, params):
         channel = self._channel(params.get("channel"))
         self._member(channel)
         text, blocks = self._check_message(params)
         message = Message(channel.id, self._new_ts(), text, blocks, BOT_USER)
+        message.metadata = self._metadata(params)
         self.messages.append(message)
         return {
             "channel": channel.id,
