@@ -23,7 +23,13 @@ from urllib.parse import parse_qsl, urlparse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import serve
 
-from tests.emulator.blockkit import mrkdwn_texts, validate_blocks, validate_view
+from tests.emulator.blockkit import (
+    MESSAGE_TEXT_MAX,
+    mrkdwn_texts,
+    slack_messages,
+    validate_blocks,
+    validate_view,
+)
 
 BOT_TOKEN = "xoxb-emulator-bot-token"
 APP_TOKEN = "xapp-emulator-app-token"
@@ -33,6 +39,15 @@ APP_ID = "A0KLAXON"
 TRIGGER_TTL = 3.0
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>|<!subteam\^[A-Z0-9]+")
+TRUNCATED = {
+    "response_metadata": {
+        "messages": [
+            "[WARN] Your message was truncated but still posted. "
+            "The `text` field accepts up to 40,000 characters."
+        ],
+        "warnings": ["message_truncated"],
+    }
+}
 
 
 class SlackError(Exception):
@@ -313,19 +328,24 @@ class SlackEmulator:
         if BOT_USER not in channel.members:
             raise SlackError("not_in_channel")
 
-    def _check_message(self, params: dict) -> tuple[str, list]:
+    def _check_message(self, params: dict) -> tuple[str, list, dict]:
+        """Text, blocks and any warning for a message; SlackError where Slack refuses it."""
         text = params.get("text") or ""
         blocks = self._json_param(params, "blocks") or []
         if not text and not blocks:
             raise SlackError("no_text")
-        if len(text) > 40000:
-            raise SlackError("msg_too_long")
         problems = validate_blocks(blocks) if blocks else []
         if problems:
-            raise SlackError("invalid_blocks", errors=problems)
+            raise SlackError(
+                "invalid_blocks",
+                errors=problems,
+                response_metadata={"messages": slack_messages(problems)},
+            )
         for piece in mrkdwn_texts(text, blocks):
             self.pings.extend(match.group(0) for match in SPECIAL_MENTION.finditer(piece))
-        return text, blocks
+        if len(text) > MESSAGE_TEXT_MAX:  # Slack posts the first 40,000 characters and warns
+            return text[:MESSAGE_TEXT_MAX], blocks, TRUNCATED
+        return text, blocks, {}
 
     @staticmethod
     def _channel_json(channel: Channel) -> dict:
@@ -367,7 +387,9 @@ class SlackEmulator:
         view = self._json_param(params, "view")
         problems = validate_view(view)
         if problems:
-            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": slack_messages(problems)}
+            )
         view_id = self._new_id("V")
         stored = {
             **view,
@@ -435,13 +457,14 @@ class SlackEmulator:
     def api_chat_postMessage(self, params):
         channel = self._channel(params.get("channel"))
         self._member(channel)
-        text, blocks = self._check_message(params)
+        text, blocks, warning = self._check_message(params)
         message = Message(channel.id, self._new_ts(), text, blocks, BOT_USER)
         self.messages.append(message)
         return {
             "channel": channel.id,
             "ts": message.ts,
             "message": {"text": text, "blocks": blocks, "ts": message.ts},
+            **warning,
         }
 
     def api_chat_postEphemeral(self, params):
@@ -450,10 +473,10 @@ class SlackEmulator:
         user = params.get("user")
         if user not in channel.members:
             raise SlackError("user_not_in_channel")
-        text, blocks = self._check_message(params)
+        text, blocks, warning = self._check_message(params)
         message = Message(channel.id, self._new_ts(), text, blocks, BOT_USER, ephemeral_to=user)
         self.messages.append(message)
-        return {"message_ts": message.ts}
+        return {"message_ts": message.ts, **warning}
 
     def api_chat_update(self, params):
         channel = self._channel(params.get("channel"))
@@ -462,9 +485,9 @@ class SlackEmulator:
             raise SlackError("message_not_found")
         if message.user != BOT_USER:
             raise SlackError("cant_update_message")
-        message.text, message.blocks = self._check_message(params)
+        message.text, message.blocks, warning = self._check_message(params)
         message.edits += 1
-        return {"channel": channel.id, "ts": message.ts, "text": message.text}
+        return {"channel": channel.id, "ts": message.ts, "text": message.text, **warning}
 
     def api_pins_add(self, params):
         channel = self._channel(params.get("channel"))
@@ -526,6 +549,15 @@ class SlackEmulator:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 return 400, b"invalid_payload"
+            if not isinstance(body, dict):
+                return 400, b"invalid_payload"
+            text = body.get("text") or ""
+            if not text and not body.get("blocks") and not body.get("delete_original"):
+                return 400, b"missing_text_or_fallback_or_attachments"
+            if body.get("blocks") and validate_blocks(body["blocks"]):
+                return 400, b"invalid_blocks"  # like an incoming webhook: the bare code
+            if len(text) > MESSAGE_TEXT_MAX:
+                body["text"] = text[:MESSAGE_TEXT_MAX]
             for piece in mrkdwn_texts(body.get("text"), body.get("blocks")):
                 self.pings.extend(m.group(0) for m in SPECIAL_MENTION.finditer(piece))
             entry["messages"].append(body)
