@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.emulator.blockkit import validate_blocks, validate_view
-from tests.emulator.server import BOT_TOKEN
+from tests.emulator.server import BOT_TOKEN, SlackEmulator
 
 
 def plain(text: str = "Hi") -> dict:
@@ -479,6 +479,15 @@ def test_a_button_without_action_id_is_fine():
 
 
 @pytest.fixture
+def emulator():
+    """Its own emulator: these tests send what Slack refuses on purpose, which the shared
+    fixture would count against them."""
+    slack = SlackEmulator().start()
+    yield slack
+    slack.stop()
+
+
+@pytest.fixture
 def slack(emulator) -> WebClient:
     return WebClient(token=BOT_TOKEN, base_url=emulator.api_url)
 
@@ -499,6 +508,7 @@ def test_chat_post_message_answers_invalid_blocks_like_slack(slack, emulator):
         slack.chat_postMessage(channel="CINCIDENTS", text="t", blocks=BAD_BLOCKS)
     assert_invalid_blocks(refused.value)
     assert emulator.messages_in("CINCIDENTS") == []
+    assert [kind for kind, _ in emulator.refusals] == ["blocks"]
 
 
 def test_chat_update_and_post_ephemeral_validate_too(slack):

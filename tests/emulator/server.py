@@ -113,6 +113,7 @@ class SlackEmulator:
         self.response_urls: dict[str, dict] = {}
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.pings: list[str] = []
+        self.refusals: list[tuple[str, list[str]]] = []  # Block Kit Slack would refuse
         self.connections: list = []
         self.connects = 0
         self.acks: dict[str, dict] = {}
@@ -336,6 +337,7 @@ class SlackEmulator:
             raise SlackError("no_text")
         problems = validate_blocks(blocks) if blocks else []
         if problems:
+            self.refusals.append(("blocks", problems))
             raise SlackError(
                 "invalid_blocks",
                 errors=problems,
@@ -387,6 +389,7 @@ class SlackEmulator:
         view = self._json_param(params, "view")
         problems = validate_view(view)
         if problems:
+            self.refusals.append(("view", problems))
             raise SlackError(
                 "invalid_arguments", response_metadata={"messages": slack_messages(problems)}
             )
@@ -554,7 +557,9 @@ class SlackEmulator:
             text = body.get("text") or ""
             if not text and not body.get("blocks") and not body.get("delete_original"):
                 return 400, b"missing_text_or_fallback_or_attachments"
-            if body.get("blocks") and validate_blocks(body["blocks"]):
+            problems = validate_blocks(body["blocks"]) if body.get("blocks") else []
+            if problems:
+                self.refusals.append(("response_url blocks", problems))
                 return 400, b"invalid_blocks"  # like an incoming webhook: the bare code
             if len(text) > MESSAGE_TEXT_MAX:
                 body["text"] = text[:MESSAGE_TEXT_MAX]
