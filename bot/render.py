@@ -301,10 +301,13 @@ def awaiting_ack_blocks(waiting) -> list[dict]:
     return blocks
 
 
-SNOOZE_ACTION = "nudge_snooze"
 LEAD_TAKE_ACTION = "lead_take"
 LEAD_CHOOSE_ACTION = "lead_choose"
 SNOOZE_CHOICES = ((30, "Snooze 30 min"), (120, "Snooze 2 h"))
+# Slack refuses a block whose elements share an action_id, so each Snooze button has its own
+# ("nudge_snooze:30"); the handler listens to them all.
+SNOOZE_ACTION_PREFIX = "nudge_snooze:"
+SNOOZE_ACTIONS = re.compile(rf"^{re.escape(SNOOZE_ACTION_PREFIX)}\d+$")
 
 
 def update_nudge_blocks(incident, silence: str) -> list[dict]:
@@ -316,7 +319,8 @@ def update_nudge_blocks(incident, silence: str) -> list[dict]:
     value = str(incident.id)
     buttons = [_button(UPDATE_ACTION, "Post update", value, "primary")]
     buttons += [
-        _button(SNOOZE_ACTION, label, f"{value}|{minutes}") for minutes, label in SNOOZE_CHOICES
+        _button(f"{SNOOZE_ACTION_PREFIX}{minutes}", label, f"{value}|{minutes}")
+        for minutes, label in SNOOZE_CHOICES
     ]
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},

@@ -42,6 +42,8 @@ def emulator():
     slack = SlackEmulator().start()
     yield slack
     slack.stop()
+    # A refused payload fails the test even where the test did not look at the response.
+    assert not slack.refusals, f"Slack would refuse what Klaxon sent: {slack.refusals}"
 
 
 @pytest.fixture

@@ -135,15 +135,37 @@ def test_update_nudges_and_their_reset(daemon_factory, emulator, database_url):
     emulator.wait_for(lambda: nudge_events() >= 2, what="both nudges on the timeline")
 
 
-def test_snooze(daemon_factory, emulator, database_url):
+def test_the_update_nudge_is_accepted_and_each_snooze_button_works(
+    daemon_factory, emulator, database_url
+):
     daemon_factory(config(update="2s"))
     incident = declared(emulator, database_url, lead="UBOB")
-    emulator.wait_for(lambda: nudges(emulator, incident), timeout=8, what="a nudge")
-    clicked = emulator.click("nudge_snooze", f"{incident.id}|30", user="UBOB")
-    [answer] = emulator.wait_for(lambda: emulator.replies(clicked["response_url"]))
-    assert "next update nudge comes in 30 min" in answer["text"]
-    due = load(database_url, incident).next_update_nudge_at.timestamp()
-    assert 29 * 60 < due - time.time() <= 30 * 60
+    [posted, *_] = emulator.wait_for(
+        lambda: [
+            c
+            for c in emulator.calls_to("chat.postMessage")
+            if c.response is not None and "has had no update" in (c.params.get("text") or "")
+        ],
+        timeout=8,
+        what="the update nudge posted",
+    )
+    assert posted.status == 200 and posted.response["ok"], posted.response
+    blocks = posted.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    snoozes = [
+        element
+        for block in blocks
+        for element in block.get("elements", [])
+        if element["action_id"].startswith("nudge_snooze")
+    ]
+    assert [button["text"]["text"] for button in snoozes] == ["Snooze 30 min", "Snooze 2 h"]
+
+    for button, minutes in zip(snoozes, (30, 120), strict=True):
+        url = emulator.click(button["action_id"], button["value"], user="UBOB")["response_url"]
+        [answer] = emulator.wait_for(lambda url=url: emulator.replies(url))
+        assert f"next update nudge comes in {minutes} min" in answer["text"]
+        due = load(database_url, incident).next_update_nudge_at.timestamp()
+        assert (minutes - 1) * 60 < due - time.time() <= minutes * 60
     count = len(nudges(emulator, incident))
     time.sleep(3)
     assert len(nudges(emulator, incident)) == count

@@ -3,7 +3,7 @@ Update button, handled with it.)"""
 
 from __future__ import annotations
 
-from bot.render import LEAD_CHOOSE_ACTION, LEAD_TAKE_ACTION, SNOOZE_ACTION
+from bot.render import LEAD_CHOOSE_ACTION, LEAD_TAKE_ACTION, SNOOZE_ACTIONS
 from bot.workflows import nudges
 
 
@@ -42,6 +42,6 @@ def lead(ack, body: dict, action: dict, context) -> None:
 
 
 def register(app) -> None:
-    app.action(SNOOZE_ACTION)(snooze)
+    app.action(SNOOZE_ACTIONS)(snooze)
     app.action(LEAD_TAKE_ACTION)(lead)
     app.action(LEAD_CHOOSE_ACTION)(lead)

@@ -23,7 +23,13 @@ from urllib.parse import parse_qsl, urlparse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import serve
 
-from tests.emulator.blockkit import mrkdwn_texts, validate_blocks, validate_view
+from tests.emulator.blockkit import (
+    MESSAGE_TEXT_MAX,
+    mrkdwn_texts,
+    slack_messages,
+    validate_blocks,
+    validate_view,
+)
 
 BOT_TOKEN = "xoxb-emulator-bot-token"
 APP_TOKEN = "xapp-emulator-app-token"
@@ -33,6 +39,15 @@ APP_ID = "A0KLAXON"
 TRIGGER_TTL = 3.0
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>|<!subteam\^[A-Z0-9]+")
+TRUNCATED = {
+    "response_metadata": {
+        "messages": [
+            "[WARN] Your message was truncated but still posted. "
+            "The `text` field accepts up to 40,000 characters."
+        ],
+        "warnings": ["message_truncated"],
+    }
+}
 
 
 class SlackError(Exception):
@@ -126,6 +141,7 @@ class SlackEmulator:
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.stalls: dict[str, Stall] = {}
         self.pings: list[str] = []
+        self.refusals: list[tuple[str, list[str]]] = []  # Block Kit Slack would refuse
         self.connections: list = []
         self.connects = 0
         self.acks: dict[str, dict] = {}
@@ -361,19 +377,25 @@ class SlackEmulator:
         if BOT_USER not in channel.members:
             raise SlackError("not_in_channel")
 
-    def _check_message(self, params: dict) -> tuple[str, list]:
+    def _check_message(self, params: dict) -> tuple[str, list, dict]:
+        """Text, blocks and any warning for a message; SlackError where Slack refuses it."""
         text = params.get("text") or ""
         blocks = self._json_param(params, "blocks") or []
         if not text and not blocks:
             raise SlackError("no_text")
-        if len(text) > 40000:
-            raise SlackError("msg_too_long")
         problems = validate_blocks(blocks) if blocks else []
         if problems:
-            raise SlackError("invalid_blocks", errors=problems)
+            self.refusals.append(("blocks", problems))
+            raise SlackError(
+                "invalid_blocks",
+                errors=problems,
+                response_metadata={"messages": slack_messages(problems)},
+            )
         for piece in mrkdwn_texts(text, blocks):
             self.pings.extend(match.group(0) for match in SPECIAL_MENTION.finditer(piece))
-        return text, blocks
+        if len(text) > MESSAGE_TEXT_MAX:  # Slack posts the first 40,000 characters and warns
+            return text[:MESSAGE_TEXT_MAX], blocks, TRUNCATED
+        return text, blocks, {}
 
     @staticmethod
     def _channel_json(channel: Channel) -> dict:
@@ -416,7 +438,10 @@ class SlackEmulator:
         view = self._json_param(params, "view")
         problems = validate_view(view)
         if problems:
-            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+            self.refusals.append(("view", problems))
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": slack_messages(problems)}
+            )
         view_id = self._new_id("V")
         stored = {
             **view,
@@ -547,7 +572,7 @@ class SlackEmulator:
     def api_chat_postMessage(self, params):
         channel = self._channel(params.get("channel"))
         self._member(channel)
-        text, blocks = self._check_message(params)
+        text, blocks, warning = self._check_message(params)
         message = Message(channel.id, self._new_ts(), text, blocks, BOT_USER)
         message.metadata = self._metadata(params)
         self.messages.append(message)
@@ -555,6 +580,7 @@ class SlackEmulator:
             "channel": channel.id,
             "ts": message.ts,
             "message": {"text": text, "blocks": blocks, "ts": message.ts},
+            **warning,
         }
 
     def api_chat_postEphemeral(self, params):
@@ -563,10 +589,10 @@ class SlackEmulator:
         user = params.get("user")
         if user not in channel.members:
             raise SlackError("user_not_in_channel")
-        text, blocks = self._check_message(params)
+        text, blocks, warning = self._check_message(params)
         message = Message(channel.id, self._new_ts(), text, blocks, BOT_USER, ephemeral_to=user)
         self.messages.append(message)
-        return {"message_ts": message.ts}
+        return {"message_ts": message.ts, **warning}
 
     def api_chat_update(self, params):
         channel = self._channel(params.get("channel"))
@@ -575,9 +601,9 @@ class SlackEmulator:
             raise SlackError("message_not_found")
         if message.user != BOT_USER:
             raise SlackError("cant_update_message")
-        message.text, message.blocks = self._check_message(params)
+        message.text, message.blocks, warning = self._check_message(params)
         message.edits += 1
-        return {"channel": channel.id, "ts": message.ts, "text": message.text}
+        return {"channel": channel.id, "ts": message.ts, "text": message.text, **warning}
 
     def api_pins_add(self, params):
         channel = self._channel(params.get("channel"))
@@ -639,6 +665,17 @@ class SlackEmulator:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 return 400, b"invalid_payload"
+            if not isinstance(body, dict):
+                return 400, b"invalid_payload"
+            text = body.get("text") or ""
+            if not text and not body.get("blocks") and not body.get("delete_original"):
+                return 400, b"missing_text_or_fallback_or_attachments"
+            problems = validate_blocks(body["blocks"]) if body.get("blocks") else []
+            if problems:
+                self.refusals.append(("response_url blocks", problems))
+                return 400, b"invalid_blocks"  # like an incoming webhook: the bare code
+            if len(text) > MESSAGE_TEXT_MAX:
+                body["text"] = text[:MESSAGE_TEXT_MAX]
             for piece in mrkdwn_texts(body.get("text"), body.get("blocks")):
                 self.pings.extend(m.group(0) for m in SPECIAL_MENTION.finditer(piece))
             entry["messages"].append(body)
