@@ -34,6 +34,7 @@ from handlers.actions import incident_forms as incident_form_actions
 from handlers.actions import nudges as nudge_actions
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
+from handlers.events import others as other_events
 from handlers.events import pins as pin_events
 from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
@@ -59,6 +60,7 @@ LISTENERS = (
     followup_done_action,
     nudge_actions,
     pin_events,
+    other_events,  # last: it takes every event the listeners above did not
 )
 
 
