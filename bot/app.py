@@ -145,7 +145,8 @@ def _open_store(config: Config):
         applied = migrate.apply(database)
     except Exception as error:
         raise StartupError(
-            f"database error: {db.safe_url(config.database_url)}: {logs.redact(str(error))}".strip()
+            f"database error: {db.safe_url(config.database_url)}: "
+            + logs.redact(" ".join(str(error).split()))
         ) from None
     if applied:
         log.info("migrations_applied", migrations=applied)
@@ -186,9 +187,7 @@ def _start_http(services: Services, handler) -> OperatorServer | None:
 
 
 def run(config: Config) -> int:
-    logs.configure(
-        os.environ.get("LOG_LEVEL", "INFO"), secrets=(config.bot_token, config.app_token)
-    )
+    logs.configure(config.log_level, secrets=(config.bot_token, config.app_token))
     database = _open_store(config)
     slack = web_client(config)
     people = People(slack)
