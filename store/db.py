@@ -7,6 +7,7 @@ which on PostgreSQL borrows from a pool and on SQLite opens a cheap file handle.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
@@ -90,7 +91,7 @@ def _check_sqlite_path(path: str) -> None:
 
 def _whole_number(options: dict, name: str, default: int) -> int:
     text = options.pop(name, str(default))
-    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 1 <= int(text) <= 10_000:
         raise DatabaseURLError(
             f"DATABASE_URL: ?{name} must be a whole number from 1 to 10000, got {text!r}"
         )

@@ -136,6 +136,12 @@ NO_DIRECTORY = "/nonexistent/klaxon-dir/k.db"
         ),
         (
             ("-m", "bot.cli", "migrate"),
+            {"DATABASE_URL": "postgresql://127.0.0.1/klaxon?connect_timeout=\u00b2"},
+            None,
+            "DATABASE_URL: ?connect_timeout must be a whole number from 1 to 10000, got '\u00b2'",
+        ),
+        (
+            ("-m", "bot.cli", "migrate"),
             {"DATABASE_URL": "postgresql://127.0.0.1/klaxon?sslmod=require"},
             None,
             'DATABASE_URL: invalid dsn: invalid connection option "sslmod"',
