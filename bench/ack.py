@@ -1,6 +1,6 @@
 """Benchmark acknowledgement: ack latency, summary edit time, sustained acks across 20 users.
 
-python bench/ack.py [--backend sqlite|postgresql]
+python bench/ack.py [--backend sqlite|postgresql] [--fsync on|off]
 """
 
 from __future__ import annotations
@@ -10,7 +10,19 @@ import statistics
 import threading
 import time
 
-from common import arguments, memory, percentile, running_daemon, summary_ms
+from common import (
+    EMULATOR_IN_PROCESS,
+    CPUMeter,
+    arguments,
+    conditions,
+    database_server,
+    describe_database,
+    memory,
+    percentile,
+    running_daemon,
+    summary_ms,
+    workdir,
+)
 
 from tests.daemon import BASE_CONFIG
 from tests.emulator.server import BOT_USER, Message
@@ -19,6 +31,7 @@ from tests.helpers import declare, wait_declared
 USERS = [f"UBENCH{n:02d}" for n in range(20)]
 LATENCY_ACKS = 200
 SUSTAIN_SECONDS = 60
+SEEDED = 6000
 CONFIG = (
     BASE_CONFIG
     + f"""
@@ -126,25 +139,39 @@ def sustained(emulator, refs: list[int]) -> dict:
 
 def main() -> None:
     args = arguments(__doc__)
-    with running_daemon(args.backend, CONFIG) as (emulator, daemon):
+    directory = workdir()
+    with (
+        database_server(args.backend, args.fsync, directory) as (new_database, database_pids),
+        running_daemon(url := new_database(), directory, CONFIG) as (emulator, daemon),
+        conditions(
+            "bench/ack.py",
+            database=describe_database(url),
+            emulator=EMULATOR_IN_PROCESS,
+            runs=f"{LATENCY_ACKS} /incident-ack on fresh incidents, one at a time; then "
+            f"{len(USERS)} users acking {SEEDED} seeded incidents for {SUSTAIN_SECONDS} s",
+        ),
+    ):
         add_users(emulator)
         latencies, edits = ack_latency(emulator)
-        refs = seed_incidents(emulator, 6000, daemon.database_url)
+        refs = seed_incidents(emulator, SEEDED, daemon.database_url)
+        cpu = CPUMeter(daemon, database_pids)
+        cpu.start()
         result = sustained(emulator, refs)
+        cpu_used = cpu.stop(max(1, result["acks"]))
         after = memory(daemon)
-    print(f"backend: {args.backend}")
-    print(f"/incident-ack ack latency over {LATENCY_ACKS}: {summary_ms(latencies)}")
-    print(
-        f"summary edited after the command: median {statistics.median(edits) * 1000:.1f} ms,"
-        f" p99 {percentile(edits, 0.99) * 1000:.1f} ms"
-    )
-    print(
-        f"sustained: {result['acks']} acks in {result['seconds']:.1f} s = "
-        f"{result['acks'] / result['seconds']:.0f} acks/s across {len(USERS)} users; "
-        f"{result['incidents']} incidents acked twice at once: "
-        f"{result['doubled']} doubled, {result['lost']} lost"
-    )
-    print(f"daemon memory after the sustained minute: {after}")
+        print(f"/incident-ack ack latency over {LATENCY_ACKS}: {summary_ms(latencies)}")
+        print(
+            f"summary edited after the command: median {statistics.median(edits) * 1000:.1f} ms,"
+            f" p99 {percentile(edits, 0.99) * 1000:.1f} ms"
+        )
+        print(
+            f"sustained: {result['acks']} acks in {result['seconds']:.1f} s = "
+            f"{result['acks'] / result['seconds']:.0f} acks/s across {len(USERS)} users; "
+            f"{result['incidents']} incidents acked twice at once: "
+            f"{result['doubled']} doubled, {result['lost']} lost"
+        )
+        print(f"CPU per sustained ack: {cpu_used}")
+        print(f"daemon memory after the sustained minute: {after}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from handlers.actions import incident_forms as incident_form_actions
 from handlers.actions import nudges as nudge_actions
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
+from handlers.events import others as other_events
 from handlers.events import pins as pin_events
 from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
@@ -60,6 +61,7 @@ LISTENERS = (
     followup_done_action,
     nudge_actions,
     pin_events,
+    other_events,  # last: it takes every event the listeners above did not
 )
 
 
@@ -144,7 +146,8 @@ def _open_store(config: Config):
         applied = migrate.apply(database)
     except Exception as error:
         raise StartupError(
-            f"database error: {db.safe_url(config.database_url)}: {logs.redact(str(error))}".strip()
+            f"database error: {db.safe_url(config.database_url)}: "
+            + logs.redact(" ".join(str(error).split()))
         ) from None
     if applied:
         log.info("migrations_applied", migrations=applied)
@@ -191,9 +194,7 @@ def _start_http(services: Services, handler) -> OperatorServer | None:
 
 
 def run(config: Config) -> int:
-    logs.configure(
-        os.environ.get("LOG_LEVEL", "INFO"), secrets=(config.bot_token, config.app_token)
-    )
+    logs.configure(config.log_level, secrets=(config.bot_token, config.app_token))
     database = _open_store(config)
     stopping = threading.Event()
     slack = web_client(config, stopping)

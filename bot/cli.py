@@ -309,8 +309,19 @@ COMMANDS = {
 }
 
 
+def _database_failure(error: Exception) -> str:
+    """One line for a database that cannot be reached or opened (the drivers' messages run
+    over several lines)."""
+    from store.db import safe_url
+
+    where = safe_url(configuration.database_url(os.environ))
+    return f"database error: {where}: {' '.join(str(error).split())}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    import peewee
+
     from bot.errors import StartupError
     from store.db import DatabaseURLError
 
@@ -321,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except (StartupError, LookupError) as error:
         print(str(error).strip("'"), file=sys.stderr)
+        return 1
+    except peewee.OperationalError as error:
+        print(_database_failure(error), file=sys.stderr)
         return 1
 
 

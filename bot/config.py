@@ -37,16 +37,26 @@ class ConfigError(Exception):
 
 _DURATION = re.compile(r"(\d+)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Durations are added to today's date (due times, purge cut-offs), so they must stay well
+# inside what a datetime can hold; a century is more than any setting needs.
+MAX_DURATION = timedelta(days=36500)
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse "45s", "5m", "2h", "1d" or a compound such as "1h30m"."""
+    """Parse "45s", "5m", "2h", "1d" or a compound such as "1h30m", up to MAX_DURATION."""
     if not isinstance(text, str):
         raise ValueError(f"expected a duration such as '5m', got {text!r}")
     compact = text.strip().lower()
     parts = _DURATION.findall(compact)
     if not compact or "".join(f"{n}{u}" for n, u in parts) != compact.replace(" ", ""):
         raise ValueError(f"expected a duration such as '45s', '5m', '2h' or '1d', got {text!r}")
+    limit = MAX_DURATION.total_seconds()
+    # Checked digit count first: int() of thousands of digits is refused by Python itself.
+    if any(len(number) > 12 for number, _ in parts) or (
+        sum(int(n) * _UNIT_SECONDS[u] for n, u in parts) > limit
+    ):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise ValueError(f"expected at most {MAX_DURATION.days}d, got {shown!r}")
     return timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
 
 
@@ -63,6 +73,7 @@ class Config:
     app_token: str
     api_url: str = DEFAULT_API_URL
     database_url: str = DEFAULT_DATABASE_URL
+    log_level: str = "INFO"
     incidents_channel: str = "incidents"
     channel_prefix: str = "inc"
     # How long one Web API request may take before it counts as failed (and is retried).
@@ -335,17 +346,26 @@ def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def _read_secret_file(variable: str, file_name: str) -> str:
+    try:
+        value = Path(file_name).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigError(
+            f"config error: {variable}: cannot read {file_name}: {error.strerror}"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config error: {variable}: {file_name} is not UTF-8 text") from None
+    if not value:
+        raise ConfigError(f"config error: {variable}: {file_name} is empty")
+    return value
+
+
 def _secret(env: Mapping[str, str], name: str, prefix: str) -> str:
     """A token from NAME, or from the file named by NAME_FILE (Kubernetes secrets)."""
     value = env.get(name, "").strip()
     file_name = env.get(f"{name}_FILE", "").strip()
     if not value and file_name:
-        try:
-            value = Path(file_name).read_text().strip()
-        except OSError as error:
-            raise ConfigError(
-                f"config error: {name}_FILE: cannot read {file_name}: {error.strerror}"
-            ) from None
+        value = _read_secret_file(f"{name}_FILE", file_name)
     if not value:
         raise ConfigError(f"config error: {name} is not set: {MANIFEST_HINT}")
     if not value.startswith(prefix):
@@ -376,12 +396,39 @@ def read_document(path: Path | None) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config error: KLAXON_CONFIG: no such file: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"config error: KLAXON_CONFIG: {path} is a directory; name the TOML file in it"
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"config error: KLAXON_CONFIG: cannot read {path}: {error.strerror}"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config error: {path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config error: {path}: not UTF-8 text (byte {error.object[error.start]:#04x} "
+            f"at offset {error.start}); TOML files must be UTF-8"
+        ) from None
 
 
 def database_url(env: Mapping[str, str]) -> str:
     return env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def log_level(env: Mapping[str, str]) -> str:
+    """LOG_LEVEL, checked with the rest so a typo stops the start with one line."""
+    level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ConfigError(
+            f"config error: LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, "
+            f"got {env['LOG_LEVEL']!r}"
+        )
+    return level
 
 
 def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -> Config:
@@ -409,6 +456,7 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         app_token=app_token,
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         database_url=database_url(env),
+        log_level=log_level(env),
         ops_jwt_secret=_optional_secret(env, "OPS_JWT_SECRET"),
         ops_hmac_secrets=hmac_secrets,
         ops_alert_token=_optional_secret(env, "OPS_ALERT_TOKEN"),

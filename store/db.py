@@ -7,10 +7,14 @@ which on PostgreSQL borrows from a pool and on SQLite opens a cheap file handle.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
+import psycopg2
 from playhouse.pool import PooledPostgresqlDatabase
+from psycopg2.extensions import make_dsn, parse_dsn
 
 from store.fields import DATABASE_TYPES, FIELD_TYPE
 from store.models import MODELS
@@ -34,6 +38,7 @@ def open_database(url: str) -> peewee.Database:
         path = unquote(parsed.path[1:] if parsed.netloc == "" else parsed.netloc + parsed.path)
         if not path:
             raise DatabaseURLError("DATABASE_URL: sqlite URLs look like sqlite:///klaxon.db")
+        _check_sqlite_path(path)
         database = peewee.SqliteDatabase(
             path,
             pragmas=SQLITE_PRAGMAS,
@@ -42,18 +47,27 @@ def open_database(url: str) -> peewee.Database:
     elif parsed.scheme in ("postgres", "postgresql"):
         if not parsed.path[1:]:
             raise DatabaseURLError("DATABASE_URL: name the database, postgresql://host/NAME")
+        try:
+            port = parsed.port
+        except ValueError:
+            raise DatabaseURLError(
+                "DATABASE_URL: the port must be a number from 1 to 65535"
+            ) from None
         options = dict(parse_qsl(parsed.query))
+        max_connections = _whole_number(options, "max_connections", 32)
+        connect_timeout = _whole_number(options, "connect_timeout", 5)
+        _check_libpq_options(options)
         database = PooledPostgresqlDatabase(
             unquote(parsed.path[1:]),
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname,
-            port=parsed.port,
-            max_connections=int(options.pop("max_connections", 32)),
+            port=port,
+            max_connections=max_connections,
             stale_timeout=300,
             timeout=10,
             field_types={FIELD_TYPE: DATABASE_TYPES["postgresql"]},
-            connect_timeout=int(options.pop("connect_timeout", 5)),
+            connect_timeout=connect_timeout,
             **options,
         )
     else:
@@ -62,6 +76,35 @@ def open_database(url: str) -> peewee.Database:
         )
     database.bind(MODELS, bind_refs=False, bind_backrefs=False)
     return database
+
+
+def _check_sqlite_path(path: str) -> None:
+    """SQLite only says "unable to open database file"; say which part is wrong."""
+    file = Path(path)
+    if file.is_dir():
+        raise DatabaseURLError(f"DATABASE_URL: {path} is a directory; name a file in it")
+    if not file.parent.is_dir():
+        raise DatabaseURLError(
+            f"DATABASE_URL: the directory {file.parent} does not exist; create it first"
+        )
+
+
+def _whole_number(options: dict, name: str, default: int) -> int:
+    text = options.pop(name, str(default))
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 1 <= int(text) <= 10_000:
+        raise DatabaseURLError(
+            f"DATABASE_URL: ?{name} must be a whole number from 1 to 10000, got {text!r}"
+        )
+    return int(text)
+
+
+def _check_libpq_options(options: dict) -> None:
+    """Query parameters go to libpq as connection options; refuse unknown ones now rather
+    than at the first connection."""
+    try:
+        parse_dsn(make_dsn(**options))
+    except psycopg2.ProgrammingError as error:
+        raise DatabaseURLError(f"DATABASE_URL: {str(error).strip()}") from None
 
 
 def is_postgresql(database: peewee.Database) -> bool:

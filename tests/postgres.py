@@ -32,7 +32,10 @@ def _as_postgres(argv: list[str]) -> list[str]:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, fsync: bool = False) -> None:
+        """fsync is off by default: the tests need no durability, only speed. Benchmarks
+        turn it on to measure what a production server (fsync on) costs."""
+        self.fsync = fsync
         for tool in ("initdb", "pg_ctl"):
             if shutil.which(tool) is None:
                 raise RuntimeError(f"{tool} is not on PATH: PostgreSQL 15 is needed for the tests")
@@ -55,7 +58,10 @@ class PostgresServer:
                 check=True,
                 capture_output=True,
             )
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.root} -c fsync=off -c max_connections=200"
+        fsync = "on" if self.fsync else "off"
+        options = (
+            f"-p {self.port} -h 127.0.0.1 -k {self.root} -c fsync={fsync} -c max_connections=200"
+        )
         log = str(self.root / "log")
         command = ["pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start"]
         subprocess.run(_as_postgres(command), check=True, capture_output=True)

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,3 +71,94 @@ def test_a_bad_database_url(tmp_path):
 def test_help(tmp_path):
     result = klaxon("-m", "bot.cli", "--help", cwd=tmp_path)
     assert result.returncode == 0 and "migrate" in result.stdout and "run" in result.stdout
+
+
+TOKENS = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_APP_TOKEN": "xapp-x"}
+NO_DIRECTORY = "/nonexistent/klaxon-dir/k.db"
+
+
+@pytest.mark.parametrize(
+    "args, env, config, line",
+    [
+        (
+            ("-m", "bot"),
+            TOKENS,
+            '[nudges]\nupdate_every.SEV1 = "99999999999d"\n',
+            "config error: [nudges].update_every.SEV1: expected at most 36500d, got '99999999999d'",
+        ),
+        (
+            ("-m", "bot.cli", "purge", "--older-than", "99999999999d", "--dry-run"),
+            {},
+            None,
+            "purge: --older-than: expected at most 36500d, got '99999999999d'",
+        ),
+        (
+            ("-m", "bot"),
+            {**TOKENS, "KLAXON_CONFIG": "."},
+            None,
+            "config error: KLAXON_CONFIG: . is a directory; name the TOML file in it",
+        ),
+        (
+            ("-m", "bot"),
+            {**TOKENS, "LOG_LEVEL": "LOUD"},
+            None,
+            "config error: LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, got 'LOUD'",
+        ),
+        (
+            ("-m", "bot"),
+            {**TOKENS, "DATABASE_URL": f"sqlite:///{NO_DIRECTORY}"},
+            None,
+            "DATABASE_URL: the directory /nonexistent/klaxon-dir does not exist; create it first",
+        ),
+        (
+            ("-m", "bot.cli", "migrate"),
+            {"DATABASE_URL": f"sqlite:///{NO_DIRECTORY}"},
+            None,
+            "DATABASE_URL: the directory /nonexistent/klaxon-dir does not exist; create it first",
+        ),
+        (
+            ("-m", "bot.cli", "migrate"),
+            {"DATABASE_URL": "sqlite:///."},
+            None,
+            "DATABASE_URL: . is a directory; name a file in it",
+        ),
+        (
+            ("-m", "bot.cli", "migrate"),
+            {"DATABASE_URL": "postgresql://127.0.0.1:99999/klaxon"},
+            None,
+            "DATABASE_URL: the port must be a number from 1 to 65535",
+        ),
+        (
+            ("-m", "bot.cli", "incidents", "list"),
+            {"DATABASE_URL": "postgresql://127.0.0.1/klaxon?max_connections=lots"},
+            None,
+            "DATABASE_URL: ?max_connections must be a whole number from 1 to 10000, got 'lots'",
+        ),
+        (
+            ("-m", "bot.cli", "migrate"),
+            {"DATABASE_URL": "postgresql://127.0.0.1/klaxon?connect_timeout=\u00b2"},
+            None,
+            "DATABASE_URL: ?connect_timeout must be a whole number from 1 to 10000, got '\u00b2'",
+        ),
+        (
+            ("-m", "bot.cli", "migrate"),
+            {"DATABASE_URL": "postgresql://127.0.0.1/klaxon?sslmod=require"},
+            None,
+            'DATABASE_URL: invalid dsn: invalid connection option "sslmod"',
+        ),
+    ],
+)
+def test_mistakes_end_in_one_line_and_status_2(tmp_path, args, env, config, line):
+    if config is not None:
+        (tmp_path / "config.toml").write_text(config)
+    result = klaxon(*args, env=env, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, line + "\n")
+
+
+def test_an_unreachable_database_is_one_line(tmp_path):
+    url = "postgresql://klaxon:secret@127.0.0.1:9/klaxon"
+    result = klaxon("-m", "bot.cli", "migrate", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("database error: postgresql://klaxon:***@127.0.0.1:9/klaxon: ")
+    assert "Connection refused" in result.stderr and result.stderr.count("\n") == 1
+    assert "secret" not in result.stderr

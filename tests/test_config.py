@@ -36,6 +36,13 @@ def test_bad_durations(text):
         parse_duration(text)
 
 
+def test_durations_stop_at_a_century():
+    assert parse_duration("36500d") == timedelta(days=36500)
+    for text in ("36501d", "99999999999d", "9" * 5000 + "s"):
+        with pytest.raises(ValueError, match="expected at most 36500d"):
+            parse_duration(text)
+
+
 def test_the_example_config_is_valid_and_complete(tmp_path):
     config = load({**TOKENS, "KLAXON_CONFIG": str(ROOT / "config.example.toml")})
     assert config.incidents_channel == "incidents"
@@ -100,6 +107,13 @@ def test_environment_endpoints(tmp_path, monkeypatch):
             "[escalation].SEV1[2].after",
         ),
         ("[escalation]\nSEV7 = [{ after = '5m', notify = ['#a'] }]", "[escalation].SEV7"),
+        # Past what a date can hold: these used to end in an OverflowError traceback.
+        ("[nudges]\nupdate_every.SEV1 = '99999999999d'", "[nudges].update_every.SEV1"),
+        ("[ack]\nrate_window = '99999999999d'", "[ack].rate_window"),
+        (
+            "[escalation]\nSEV1 = [{ after = '99999999999d', notify = ['#a'] }]",
+            "[escalation].SEV1[1].after",
+        ),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path, toml, key):
@@ -151,3 +165,45 @@ def test_an_unreadable_token_file_names_the_variable(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN_FILE: cannot read"):
         load({"SLACK_BOT_TOKEN_FILE": str(tmp_path / "missing"), "SLACK_APP_TOKEN": "xapp-x"})
+
+
+def test_a_directory_as_the_config_file(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load({**TOKENS, "KLAXON_CONFIG": str(tmp_path)})
+    assert str(error.value) == (
+        f"config error: KLAXON_CONFIG: {tmp_path} is a directory; name the TOML file in it"
+    )
+
+
+def test_a_config_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'[slack]\nincidents_channel = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match=r"not UTF-8 text .*TOML files must be UTF-8"):
+        load({**TOKENS, "KLAXON_CONFIG": str(path)})
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [(b"", "is empty"), (b"\n  \n", "is empty"), (b"xoxb-\xff", "is not UTF-8 text")],
+)
+def test_a_token_file_that_is_empty_or_not_text(tmp_path, monkeypatch, content, problem):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bot").write_bytes(content)
+    with pytest.raises(ConfigError) as error:
+        load({"SLACK_BOT_TOKEN_FILE": str(tmp_path / "bot"), "SLACK_APP_TOKEN": "xapp-x"})
+    assert str(error.value) == f"config error: SLACK_BOT_TOKEN_FILE: {tmp_path / 'bot'} {problem}"
+
+
+@pytest.mark.parametrize("level, expected", [("debug", "DEBUG"), (" WARNING ", "WARNING")])
+def test_log_level(tmp_path, monkeypatch, level, expected):
+    monkeypatch.chdir(tmp_path)
+    assert load({**TOKENS, "LOG_LEVEL": level}).log_level == expected
+
+
+def test_an_unknown_log_level_names_the_variable(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as error:
+        load({**TOKENS, "LOG_LEVEL": "LOUD"})
+    assert str(error.value) == (
+        "config error: LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, got 'LOUD'"
+    )

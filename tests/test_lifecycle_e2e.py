@@ -281,6 +281,23 @@ def test_pins_reach_the_timeline(incident, emulator, database_url):
     )
 
 
+def test_events_klaxon_does_not_use_are_acknowledged_quietly(running, emulator):
+    """A workspace may subscribe the app to more events than the manifest asks for."""
+    joined = {
+        "type": "member_joined_channel",
+        "user": "UCAROL",
+        "channel": "CINCIDENTS",
+        "channel_type": "C",
+        "team": "T0EMULATOR",
+        "event_ts": "1700000000.000100",
+    }
+    emulator.event(joined)  # returns once the daemon has acknowledged the envelope
+    emulator.event({**joined, "user": "UDAVE"})
+    running.wait_for_event("interaction_received", interaction="event:member_joined_channel")
+    assert "Unhandled request" not in running.output()
+    assert [e for e in running.logs() if e.get("level") in ("warning", "error")] == []
+
+
 def test_the_report(incident, emulator, database_url, tmp_path):
     run(emulator, incident, "note Failing over")
     run(emulator, incident, "followup Alert earlier")
@@ -343,3 +360,56 @@ def test_the_resolve_button_refuses_a_bystander_before_the_form(incident, emulat
     database = open_database(database_url)
     with database.connection_context():
         assert [e.actor_id for e in audit.events("incident_change_denied")] == ["UCAROL"]
+
+
+def announced_lines(emulator, *needles) -> list:
+    """The chat.postMessage calls whose text carries one of `needles`, once answered."""
+    return [
+        call
+        for call in emulator.calls_to("chat.postMessage")
+        if call.done_at and any(needle in call.params.get("text", "") for needle in needles)
+    ]
+
+
+def test_later_announcements_go_to_the_announcement_by_channel_id(incident, emulator):
+    """Raised, resolved and reopened follow the announcement by its channel id, so a
+    renamed incidents channel does not lose them."""
+    assert incident.announcement_channel_id == "CINCIDENTS"
+    emulator.channels["CINCIDENTS"].name = "incidents-2026"
+    run(emulator, incident, "sev 1")
+    run(emulator, incident, "resolve Rolled back")
+    run(emulator, incident, "status monitoring")
+    needles = ("raised to *SEV1*", "INC-1 resolved after", "INC-1 reopened (")
+    calls = emulator.wait_for(
+        lambda: (
+            [announced_lines(emulator, needle) for needle in needles]
+            if all(announced_lines(emulator, needle) for needle in needles)
+            else None
+        ),
+        what="three announcements",
+    )
+    assert [[call.params["channel"] for call in found] for found in calls] == [["CINCIDENTS"]] * 3
+    texts = announcements(emulator)
+    assert all(any(needle in text for text in texts) for needle in needles)
+
+
+def test_without_an_announcement_the_configured_channel_is_joined(
+    daemon_factory, emulator, database_url
+):
+    """The declaration's announcement never got posted (no channel by that name then);
+    a raised severity goes to the configured channel, joining it like the announcement."""
+    incidents_channel = emulator.channels["CINCIDENTS"]
+    incidents_channel.name = "incidents-old"
+    daemon_factory(CONFIG + '\n[scheduler]\nretry = "1h"\n')
+    command, _, _ = declare(emulator, "Checkout is down", lead="UBOB", severity="SEV3")
+    assert "announcement in #incidents was not posted" in wait_declared(emulator, command)["text"]
+    incidents_channel.name = "incidents"
+    incidents_channel.members.discard("UKLAXONBOT")
+    incident = load(database_url)
+    assert incident.announcement_channel_id is None
+    run(emulator, incident, "sev 1")
+    emulator.wait_for(
+        lambda: any("raised to *SEV1*" in t for t in announcements(emulator)),
+        what="the raised severity in #incidents",
+    )
+    assert emulator.calls_to("conversations.join")

@@ -250,6 +250,7 @@ def _tell_slack(services, incident, was: dict, effective: dict, note: str, actor
     if "severity" in effective and effective["severity"] < was["severity"]:
         announce(
             services,
+            incident,
             f":arrow_up: {ref} raised to *{effective['severity']}* "
             f"(was {was['severity']}): {title} · <#{incident.channel_id}>",
         )
@@ -259,6 +260,7 @@ def _tell_slack(services, incident, was: dict, effective: dict, note: str, actor
         post_in_channel(services, incident, f":rotating_light: {ref} reopened by <@{actor_id}>")
         announce(
             services,
+            incident,
             f":rotating_light: {ref} reopened ({incident.status}): {title}"
             + (f" · <#{incident.channel_id}>" if incident.channel_id else ""),
         )
@@ -289,6 +291,7 @@ def _announce_resolution(services: Services, incident: Incident, actor_id: str) 
     )
     announce(
         services,
+        incident,
         f":white_check_mark: {incident.display_ref} resolved after {to_resolve}:"
         f" {escape(incident.title)}",
     )

@@ -58,12 +58,24 @@ def post_in_channel(services: Services, incident: Incident, text: str) -> None:
         )
 
 
-def announce(services: Services, text: str) -> None:
-    """A line in the incidents channel (severity raised, resolved, reopened)."""
+def announce(services: Services, incident: Incident, text: str) -> None:
+    """A line in the incidents channel (severity raised, resolved, reopened).
+
+    It goes where the incident's announcement went, by channel id, so it lands beside it
+    even if the incidents channel was renamed or the setting changed since. When the
+    announcement was never posted (its step still failing), the configured channel is used,
+    joining it first like the announcement would.
+    """
+    channel = incident.announcement_channel_id or services.config.incidents_channel
     try:
-        services.slack.chat_postMessage(channel=services.config.incidents_channel, text=text)
+        post_joining(services, channel, text=text)
     except SlackApiError as error:
-        log.warning("announcement_failed", error=error_code(error))
+        log.warning(
+            "announcement_failed",
+            channel=channel,
+            error=error_code(error),
+            incident_ref=incident.display_ref,
+        )
 
 
 def post_joining(services: Services, channel: str, **message):
