@@ -83,7 +83,7 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
                     declaration_key=f"alert:{key}:{alert.fingerprint}:{alert.starts_at}"[:255],
                     request_id=request_id,
                     incident_key=key,
-                    route=str(alert.labels.get("route") or "") or None,
+                    route=alert.labels.get("route", "")[:255] or None,
                 )
                 action = "declared"
         elif existing is None:
