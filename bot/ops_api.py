@@ -1,10 +1,11 @@
 """The machines' API on the operators' HTTP port.
 
-    POST /ops/incidents/{id}/ack   acknowledge (JWT, role, HMAC signature, rate limit)
+    POST /ops/incidents/{id}/ack   acknowledge (JWT, signature used once, role, rate limit)
     POST /ops/alerts               Prometheus Alertmanager webhook (bearer token)
 
-This layer authenticates and translates HTTP to and from the workflows; the workflows do
-the rest, exactly as for Slack, so an ack over HTTP edits the pinned summary like a click.
+This layer authenticates (bot/ops_auth.py), refuses malformed input before the database,
+and translates HTTP to and from the workflows; the workflows do the rest, exactly as for
+Slack, so an ack over HTTP edits the pinned summary like a click.
 """
 
 from __future__ import annotations
