@@ -6,6 +6,7 @@ from datetime import datetime
 
 import peewee
 
+from store.db import write_transaction
 from store.models import AcceptedSignature
 
 
@@ -16,7 +17,7 @@ def accept(signature: str, expires_at: datetime) -> bool:
     one inserts it, the other gets the IntegrityError.
     """
     try:
-        with AcceptedSignature._meta.database.atomic():
+        with write_transaction():
             AcceptedSignature.insert(signature=signature, expires_at=expires_at).execute()
     except peewee.IntegrityError:
         return False

@@ -23,6 +23,19 @@ def test_a_signature_is_accepted_once_and_forgotten_after_it_expires(db):
     assert [row.signature for row in AcceptedSignature.select()] == [SIGNATURE]
 
 
+def test_the_scheduler_prunes_expired_signatures(db):
+    from types import SimpleNamespace
+
+    from bot.config import Config
+    from scheduler.jobs import prune_expired
+
+    signatures.accept(SIGNATURE, utcnow() - timedelta(seconds=1))
+    signatures.accept("cd" * 32, utcnow() + timedelta(minutes=5))
+    services = SimpleNamespace(database=db, config=Config(bot_token="xoxb-x", app_token="xapp-x"))
+    prune_expired(services)
+    assert [row.signature for row in AcceptedSignature.select()] == ["cd" * 32]
+
+
 def test_two_replicas_racing_on_one_signature_one_wins(database_url):
     database = open_database(database_url)
     migrate.apply(database)
