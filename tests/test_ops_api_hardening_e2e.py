@@ -13,6 +13,7 @@ import pytest
 
 from store import audit, roles
 from store.db import open_database
+from store.models import Incident
 from tests.conftest import BACKENDS
 from tests.daemon import Daemon
 from tests.postgres import PostgresServer
@@ -320,3 +321,27 @@ def test_failed_authentication_is_throttled_counted_and_not_audited(
     assert metric(text, "klaxon_ops_auth_failures_total", reason="throttled") == 3
     assert daemon.wait_for_event("ops_api_unauthenticated", reason="token_invalid")
     assert daemon.wait_for_event("ops_api_auth_throttled", client="127.0.0.1")
+
+
+def test_a_webhook_of_many_alerts_of_one_key_edits_the_messages_once(
+    api_port, emulator, database_url
+):
+    assert send_alerts(api_port, webhook(alert()))[0] == 200
+    emulator.wait_for(
+        lambda: declared_incident(database_url).announcement_ts, what="the declaration"
+    )
+    edits_before = len(emulator.calls_to("chat.update"))
+    many = webhook(*[alert(instance=f"i-{n}") for n in range(40)])
+    status, body, _ = send_alerts(api_port, many)
+    assert status == 200 and {r["action"] for r in body["results"]} == {"counted"}
+    edits = len(emulator.calls_to("chat.update")) - edits_before
+    assert 1 <= edits <= 2, f"one edit of the summary and the announcement, not {edits}"
+    incident = declared_incident(database_url)
+    summary = emulator.message(incident.channel_id, incident.summary_ts)
+    assert "fired 41 times" in json.dumps(summary.blocks)
+
+
+def declared_incident(database_url):
+    database = open_database(database_url)
+    with database.connection_context():
+        return Incident.get()
