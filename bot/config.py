@@ -98,6 +98,12 @@ class Config:
     jwt_audience: str = "klaxon"
     jwt_issuer: str = ""
     jwks_url: str = ""
+    # Also accept the older signature over "<X-Timestamp>.<body>" alone (weaker: it does not
+    # bind the method and path). Off unless [ops_api].legacy_body_signature = true.
+    ops_legacy_body_signature: bool = False
+    # Failed authentications one client address may make per window before it gets 429s.
+    ops_auth_failure_limit: int = 20
+    ops_auth_failure_window: timedelta = timedelta(minutes=1)
     alert_key_template: str = "{route}::{alertname}"
     alert_severity_label: str = "severity"
     alert_severity_map: Mapping[str, str] = field(default_factory=lambda: dict(ALERT_SEVERITIES))
@@ -220,6 +226,9 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "jwt_audience": ("jwt_audience", _string()),
         "jwt_issuer": ("jwt_issuer", _optional_string),
         "jwks_url": ("jwks_url", _optional_url),
+        "legacy_body_signature": ("ops_legacy_body_signature", _boolean),
+        "auth_failure_limit": ("ops_auth_failure_limit", _integer(1, 100_000)),
+        "auth_failure_window": ("ops_auth_failure_window", _positive_duration),
     },
     "alerts": {
         "key_template": ("alert_key_template", _template),

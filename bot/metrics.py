@@ -46,6 +46,28 @@ access_denied = Counter(
     "klaxon_access_denied_total", "Attempts refused for a missing role.", ["action"]
 )
 
+# Why an ops API request failed authentication: a fixed set, never a caller's text.
+AUTH_FAILURE_REASONS = (
+    "token_missing",
+    "token_invalid",
+    "token_no_identity",
+    "signature_missing",
+    "signature_malformed",
+    "signature_expired",
+    "signature_mismatch",
+    "signature_replayed",
+    "alert_token_invalid",
+    "role_missing",
+    "throttled",
+)
+ops_auth_failures = Counter(
+    "klaxon_ops_auth_failures_total",
+    "Ops API requests refused with 401 or 403, and those throttled (429) after too many.",
+    ["reason"],
+)
+for _reason in AUTH_FAILURE_REASONS:
+    ops_auth_failures.labels(_reason)
+
 
 class OpenIncidents(Collector):
     """klaxon_incidents_open{severity,status}, counted in the database when scraped."""

@@ -1,5 +1,6 @@
 """Who holds which role: [roles] in the config (user ids, @usergroups, emails) plus grants
-stored with `klaxon roles grant`."""
+stored with `klaxon roles grant`. Emails are compared in their canonical form (stripped,
+case-folded: `store.roles.canonical_holder`) wherever they come from."""
 
 from __future__ import annotations
 
@@ -15,17 +16,21 @@ GROUPS_RECHECK_AFTER = 60.0
 
 class RoleDirectory:
     def __init__(self, configured: Mapping[str, tuple[str, ...]], people: People) -> None:
-        self._configured = configured
+        self._configured = {
+            role: tuple(stored_roles.canonical_holder(h) for h in holders)
+            for role, holders in configured.items()
+        }
         self._people = people
-        self.uses_groups = any(h.startswith("@") for hs in configured.values() for h in hs)
+        self.uses_groups = any(h.startswith("@") for hs in self._configured.values() for h in hs)
 
     def _configured_roles(self, user_id: str, email: str | None) -> set[str]:
+        email = stored_roles.canonical_holder(email) if email else None
         held = set()
         for role, holders in self._configured.items():
             for holder in holders:
                 if (
                     holder == user_id
-                    or (email and holder.lower() == email.lower())
+                    or (email and holder == email)
                     or (holder.startswith("@") and user_id in self._people.group_members(holder))
                 ):
                     held.add(role)

@@ -31,11 +31,11 @@ def start(services: Services, owner: str) -> BackgroundScheduler:
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
-        jobs.prune_rate_attempts,
+        jobs.prune_expired,
         "interval",
         minutes=PRUNE_MINUTES,
         args=[services],
-        id="prune_rate_attempts",
+        id="prune_expired",
     )
     if services.roles.uses_groups:
         scheduler.add_job(

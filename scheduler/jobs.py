@@ -10,7 +10,7 @@ import structlog
 from bot import metrics
 from bot.services import Services
 from bot.workflows import timed
-from store import due, ratelimit
+from store import due, ratelimit, signatures
 from store.fields import utcnow
 
 log = structlog.get_logger("klaxon.scheduler")
@@ -22,16 +22,19 @@ def refresh_usergroups(services: Services) -> None:
     services.people.refresh_groups()
 
 
-def prune_rate_attempts(services: Services) -> None:
-    """Forget rate-limit attempts no window can reach any more (the table stays small)."""
+def prune_expired(services: Services) -> None:
+    """Forget rate-limit attempts no window can reach any more and ops API signatures too
+    old to be replayed (both tables stay small)."""
+    now = utcnow()
     try:
         with services.database.connection_context():
-            removed = ratelimit.prune(utcnow() - services.config.ack_rate_window)
+            attempts = ratelimit.prune(now - services.config.ack_rate_window)
+            used_signatures = signatures.prune(now)
     except (peewee.OperationalError, peewee.InterfaceError) as error:
         log.error("database_unavailable", task="prune", error=str(error).strip()[:200])
         return
-    if removed:
-        log.info("rate_attempts_pruned", removed=removed)
+    if attempts or used_signatures:
+        log.info("expired_pruned", rate_attempts=attempts, signatures=used_signatures)
 
 
 def tick(services: Services, owner: str) -> None:

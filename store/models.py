@@ -164,4 +164,27 @@ class RateAttempt(BaseModel):
         indexes = ((("bucket", "actor", "attempted_at"), False),)
 
 
-MODELS = (Incident, TimelineEvent, FollowUp, AuditEvent, Counter, RoleGrant, RateAttempt)
+class AcceptedSignature(BaseModel):
+    """A signed ops API request already accepted: the same signature again is a replay.
+
+    Kept in the database, not in memory, so every replica refuses a request another one has
+    already taken; the primary key makes two replicas racing on one signature get one winner.
+    """
+
+    signature = peewee.CharField(max_length=64, primary_key=True)
+    expires_at = UTCDateTimeField(index=True)
+
+    class Meta:
+        table_name = "accepted_signature"
+
+
+MODELS = (
+    Incident,
+    TimelineEvent,
+    FollowUp,
+    AuditEvent,
+    Counter,
+    RoleGrant,
+    RateAttempt,
+    AcceptedSignature,
+)

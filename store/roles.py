@@ -1,4 +1,8 @@
-"""Role grants stored in the database (the [roles] config adds to these)."""
+"""Role grants stored in the database (the [roles] config adds to these).
+
+Holders are stored and looked up in one canonical form (`canonical_holder`), so
+`Ops@Example.com` and `ops@example.com` are one holder.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,21 @@ import peewee
 from store.models import RoleGrant
 
 
+def canonical_holder(holder: str) -> str:
+    """An email stripped and case-folded; a user id or @usergroup handle stripped only.
+
+    Every place that compares or counts an identity (role lists, grants, the ack rate
+    limit) goes through here, so one person is one holder and one limit.
+    """
+    holder = holder.strip()
+    return holder.casefold() if "@" in holder[1:] else holder
+
+
 def grant(role: str, holder: str, granted_by: str | None = None) -> bool:
     """Give `role` to `holder`; False when they already had it."""
     try:
-        RoleGrant.create(role=role, holder=holder, granted_by=granted_by)
+        with RoleGrant._meta.database.atomic():
+            RoleGrant.create(role=role, holder=canonical_holder(holder), granted_by=granted_by)
     except peewee.IntegrityError:
         return False
     return True
@@ -18,14 +33,15 @@ def grant(role: str, holder: str, granted_by: str | None = None) -> bool:
 
 def revoke(role: str, holder: str) -> bool:
     """Take `role` from `holder`; False when they did not have it."""
+    holder = canonical_holder(holder)
     return bool(
         RoleGrant.delete().where((RoleGrant.role == role) & (RoleGrant.holder == holder)).execute()
     )
 
 
-def roles_of(*holders: str) -> set[str]:
+def roles_of(*holders: str | None) -> set[str]:
     """Every stored role granted to any of these holders (a user id, an email)."""
-    wanted = [h for h in holders if h]
+    wanted = [canonical_holder(h) for h in holders if h and h.strip()]
     if not wanted:
         return set()
     query = RoleGrant.select(RoleGrant.role).where(RoleGrant.holder.in_(wanted))

@@ -73,18 +73,30 @@ def post(port, path, body, *, headers=None) -> tuple[int, dict, dict]:
         return error.code, json.loads(error.read()), dict(error.headers)
 
 
-def signed(raw: bytes, *, secret=HMAC_SECRET, stamp=None) -> dict:
+def signed(
+    raw: bytes, path: str, *, secret=HMAC_SECRET, stamp=None, method="POST", legacy=False
+) -> dict:
+    """The headers README describes: HMAC-SHA256 over "v1\\n<ts>\\n<METHOD>\\n<path>\\n<body>"
+    (or, `legacy`, over "<ts>.<body>")."""
     stamp = str(int(time.time()) if stamp is None else stamp)
-    signature = hmac.new(secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256)
+    if legacy:
+        message = stamp.encode() + b"." + raw
+    else:
+        message = "\n".join(["v1", stamp, method, path]).encode() + b"\n" + raw
+    signature = hmac.new(secret.encode(), message, hashlib.sha256)
     return {"X-Timestamp": stamp, "X-Signature": signature.hexdigest()}
+
+
+def ack_path(incident_id) -> str:
+    return f"/ops/incidents/{incident_id}/ack"
 
 
 def ack(port, incident_id, *, reason="seen it", bearer=None, sign=True, raw=None, **sign_kw):
     raw = raw if raw is not None else json.dumps({"reason": reason}).encode()
     headers = {"Authorization": f"Bearer {bearer if bearer is not None else token()}"}
     if sign:
-        headers.update(signed(raw, **sign_kw))
-    return post(port, f"/ops/incidents/{incident_id}/ack", raw, headers=headers)
+        headers.update(signed(raw, ack_path(incident_id), **sign_kw))
+    return post(port, ack_path(incident_id), raw, headers=headers)
 
 
 @pytest.fixture
@@ -156,9 +168,8 @@ def test_bad_or_missing_tokens_are_unauthenticated(api, emulator, database_url, 
     }.get(bearer, bearer)
     headers = {"Authorization": f"Bearer {forged}"} if forged else {}
     raw = b"{}"
-    status, body, _ = post(
-        api, f"/ops/incidents/{incident.id}/ack", raw, headers={**headers, **signed(raw)}
-    )
+    path = ack_path(incident.id)
+    status, body, _ = post(api, path, raw, headers={**headers, **signed(raw, path)})
     assert (status, error_of(body)) == (401, "UNAUTHENTICATED")
 
 
@@ -180,12 +191,10 @@ def test_signatures(api, emulator, database_url):
     replayed = ack(api, incident.id, stamp=int(time.time()) - 301)
     assert (replayed[0], error_of(replayed[1])) == (401, "UNAUTHORIZED")
     body = json.dumps({"reason": "a"}).encode()
-    tampered = {"Authorization": f"Bearer {token()}", **signed(body)}
+    path = ack_path(incident.id)
+    tampered = {"Authorization": f"Bearer {token()}", **signed(body, path)}
     status, answer, _ = post(
-        api,
-        f"/ops/incidents/{incident.id}/ack",
-        json.dumps({"reason": "b"}).encode(),
-        headers=tampered,
+        path=path, port=api, body=json.dumps({"reason": "b"}).encode(), headers=tampered
     )
     assert (status, error_of(answer)) == (401, "UNAUTHORIZED")
     rotated = ack(api, incident.id, secret=HMAC_PREVIOUS)
@@ -199,8 +208,8 @@ def test_malformed_json_unknown_incidents_and_the_rate_limit(api, emulator, data
     for target in ("INC-404", "00000000-0000-0000-0000-000000000000", "garbage!"):
         status, body, _ = ack(api, target)
         assert (status, error_of(body)) == (404, "NOT_FOUND"), target
-    for _ in range(10):  # ten attempts in the window, whatever came before
-        ack(api, "INC-404")
+    for attempt in range(10):  # ten attempts in the window, whatever came before
+        ack(api, "INC-404", reason=f"attempt {attempt}")  # each signature is used once
     status, body, headers = ack(api, "INC-1")
     assert (status, error_of(body)) == (429, "RATE_LIMIT_EXCEEDED")
     assert 50 <= int(headers["Retry-After"]) <= 60

@@ -1,4 +1,5 @@
-"""The ops API's answer to the unexpected: 500 INTERNAL_ERROR with a request id, no internals."""
+"""The ops API's answer to the unexpected: 500 INTERNAL_ERROR with a request id, no internals;
+503 DATABASE_UNAVAILABLE when the database is away; a throttle that stays small."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from types import SimpleNamespace
 
 import falcon
 import falcon.testing
+import peewee
 
 from bot import ops_api
 from bot.config import Config
+from bot.ops_auth import FailureThrottle
 
 
 class BrokenDatabase:
@@ -19,7 +22,14 @@ class BrokenDatabase:
         yield  # pragma: no cover
 
 
-def client() -> falcon.testing.TestClient:
+class DatabaseAway:
+    @contextlib.contextmanager
+    def connection_context(self):
+        raise peewee.OperationalError("connection refused")
+        yield  # pragma: no cover
+
+
+def client(database=None) -> falcon.testing.TestClient:
     config = Config(
         bot_token="xoxb-x",
         app_token="xapp-x",
@@ -27,7 +37,7 @@ def client() -> falcon.testing.TestClient:
         ops_hmac_secrets=("h",),
         ops_alert_token="alerts",
     )
-    services = SimpleNamespace(config=config, database=BrokenDatabase())
+    services = SimpleNamespace(config=config, database=database or BrokenDatabase())
     app = falcon.App()
     assert ops_api.add_routes(app, services) == ["/ops/incidents/{id}/ack", "/ops/alerts"]
     return falcon.testing.TestClient(app)
@@ -55,3 +65,27 @@ def test_unknown_routes_and_methods_answer_in_the_same_shape():
 def test_nothing_is_mounted_without_secrets():
     services = SimpleNamespace(config=Config(bot_token="xoxb-x", app_token="xapp-x"))
     assert ops_api.add_routes(falcon.App(), services) == []
+
+
+def test_the_database_away_is_a_503_with_retry_after():
+    result = client(DatabaseAway()).simulate_post(
+        "/ops/alerts",
+        json={"version": "4", "alerts": [{"status": "firing", "labels": {"alertname": "x"}}]},
+        headers={"Authorization": "Bearer alerts"},
+    )
+    assert result.status_code == 503
+    assert result.json["error"]["code"] == "DATABASE_UNAVAILABLE"
+    assert int(result.headers["Retry-After"]) >= 1
+
+
+def test_the_failure_throttle_counts_per_address_and_stays_bounded():
+    throttle = FailureThrottle(limit=2, window=60, capacity=3)
+    assert not throttle.failed("10.0.0.1", now=0)
+    assert throttle.failed("10.0.0.1", now=1), "the second failure reaches the limit"
+    assert throttle.retry_after("10.0.0.1", now=30) == 30
+    assert throttle.retry_after("10.0.0.2", now=30) == 0, "another address is not held"
+    assert throttle.retry_after("10.0.0.1", now=60) == 0, "the window has passed"
+    for address in ("10.0.0.1", "10.0.0.1", "a", "b", "c"):
+        throttle.failed(address, now=70)
+    assert len(throttle._seen) == 3
+    assert throttle.retry_after("10.0.0.1", now=71) == 0, "the oldest address was forgotten"

@@ -280,7 +280,7 @@ def test_the_scheduler_prunes_rate_attempts_past_the_window(db):
     from types import SimpleNamespace
 
     from bot.config import Config
-    from scheduler.jobs import prune_rate_attempts
+    from scheduler.jobs import prune_expired
     from store import ratelimit
     from store.fields import utcnow
     from store.models import RateAttempt
@@ -290,5 +290,5 @@ def test_the_scheduler_prunes_rate_attempts_past_the_window(db):
     ratelimit.attempt("ack", "U1", limit=10, window=window, now=now - timedelta(minutes=5))
     ratelimit.attempt("ack", "U1", limit=10, window=window, now=now)
     services = SimpleNamespace(database=db, config=Config(bot_token="xoxb-x", app_token="xapp-x"))
-    prune_rate_attempts(services)
+    prune_expired(services)
     assert RateAttempt.select().count() == 1

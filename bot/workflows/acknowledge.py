@@ -21,6 +21,7 @@ from bot.text import escape
 from bot.workflows.sync import post_in_channel, refresh_messages
 from store import audit, incidents, ratelimit
 from store.models import Incident
+from store.roles import canonical_holder
 
 log = structlog.get_logger("klaxon.ack")
 RATE_BUCKET = "ack"
@@ -44,7 +45,9 @@ class Actor:
 
     @property
     def key(self) -> str:
-        return self.user_id or self.email or "unknown"
+        """Who this is for the rate limit and the audit trail: one key per person, so
+        `Ops@Example.com` and `ops@example.com` share one limit."""
+        return self.user_id or (canonical_holder(self.email) if self.email else "unknown")
 
     def mention(self) -> str:
         return f"<@{self.user_id}>" if self.user_id else escape(self.email or "someone")

@@ -64,8 +64,14 @@ def _form(services: Services, alert: Alert, key: str) -> DeclareForm:
 
 
 def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = None) -> list:
-    """Handle a webhook's alerts in order; returns what happened to each."""
+    """Handle a webhook's alerts in order; returns what happened to each.
+
+    Messages of counted incidents are refreshed once per webhook, after the loop: a webhook
+    of a thousand alerts of one key is a thousand counts but one edit, not a thousand Slack
+    calls that outlast the sender's timeout (and Slack's rate limit).
+    """
     results = []
+    counted: set = set()
     for alert in alerts:
         key = incident_key(services, alert)
         name = alert.labels.get("alertname") or key
@@ -73,7 +79,7 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
         if alert.status == "firing":
             if existing is not None:
                 incident = incidents.count_alert(existing, f"Alert {name} fired again")
-                refresh_messages(services, incident)
+                counted.add(incident.id)
                 action = "counted"
             else:
                 incident = declare.declare(
@@ -83,7 +89,7 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
                     declaration_key=f"alert:{key}:{alert.fingerprint}:{alert.starts_at}"[:255],
                     request_id=request_id,
                     incident_key=key,
-                    route=str(alert.labels.get("route") or "") or None,
+                    route=alert.labels.get("route", "")[:255] or None,
                 )
                 action = "declared"
         elif existing is None:
@@ -109,4 +115,6 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
             "alert_ingested", incident_key=key, action=action, incident_ref=incident.display_ref
         )
         results.append({"incident_key": key, "action": action, "incident": incident.display_ref})
+    for incident_id in counted:
+        refresh_messages(services, incidents.get(incident_id))  # as it is now, all counted
     return results
