@@ -4,17 +4,32 @@ import pytest
 
 from store import migrate
 from store.db import close, open_database
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, stop_abandoned
+from tests.reaper import Reaper
 
 BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
-def postgres_server():
-    server = PostgresServer().start()
-    server.wait_ready()
-    yield server
-    server.stop(remove=True)
+def reaper():
+    """Waits, off the test's clock, for the daemons each test told to stop (tests/reaper.py)."""
+    reaper = Reaper()
+    yield reaper
+    reaper.finish()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(reaper):
+    """One server per session; under pytest-xdist, one per worker, each on its own port."""
+    stop_abandoned()
+    server = PostgresServer()
+    try:
+        server.start()
+        server.wait_ready()
+        yield server
+    finally:
+        reaper.wait()  # daemons still stopping hold connections to this server
+        server.stop(remove=True)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -36,16 +51,16 @@ def db(database_url):
 
 
 @pytest.fixture
-def emulator():
+def emulator(reaper):
     from tests.emulator import SlackEmulator
 
     slack = SlackEmulator().start()
     yield slack
-    slack.stop()
+    reaper.stop_emulator(slack)
 
 
 @pytest.fixture
-def daemon_factory(emulator, database_url, tmp_path):
+def daemon_factory(emulator, database_url, tmp_path, reaper, request):
     """Start daemons against the emulator and this test's database; all are stopped after."""
     from tests.daemon import BASE_CONFIG, Daemon
 
@@ -57,8 +72,7 @@ def daemon_factory(emulator, database_url, tmp_path):
         return daemon.start(wait=wait)
 
     yield start
-    for daemon in started:
-        daemon.stop()
+    reaper.retire(request.node.nodeid, started, emulator)
 
 
 @pytest.fixture
