@@ -8,6 +8,21 @@ from tests.postgres import PostgresServer, stop_abandoned
 from tests.reaper import Reaper
 
 BACKENDS = ("sqlite", "postgresql")
+# The modules whose tests take tens of seconds each (schemathesis runs, timed work that
+# waits for real seconds to pass).
+SLOWEST = ("test_openapi.py", "test_timed_e2e.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Longest first, so parallel workers (`make test`) start on them at once and end
+    together on short tests rather than one worker finishing a long test alone."""
+
+    def cost(item) -> int:
+        if item.path.name in SLOWEST:
+            return 0
+        return 1 if item.get_closest_marker("e2e") else 2
+
+    items.sort(key=cost)
 
 
 @pytest.fixture(scope="session")
