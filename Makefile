@@ -30,8 +30,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Parallel workers (pytest-xdist), each with its own emulators and PostgreSQL server. The
+# end-to-end tests mostly wait on the daemon, so a 2-core machine runs 3 well; tests go out
+# two at a time, longest first (see tests/conftest.py), so workers finish together.
+TEST_WORKERS ?= 3
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

@@ -4,17 +4,47 @@ import pytest
 
 from store import migrate
 from store.db import close, open_database
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, stop_abandoned
+from tests.reaper import Reaper
 
 BACKENDS = ("sqlite", "postgresql")
+# The modules whose tests take tens of seconds each (schemathesis runs, timed work that
+# waits for real seconds to pass).
+SLOWEST = ("test_openapi.py", "test_timed_e2e.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Longest first, so parallel workers (`make test`) start on them at once and end
+    together on short tests rather than one worker finishing a long test alone."""
+
+    def cost(item) -> int:
+        if item.path.name in SLOWEST:
+            return 0
+        return 1 if item.get_closest_marker("e2e") else 2
+
+    items.sort(key=cost)
 
 
 @pytest.fixture(scope="session")
-def postgres_server():
-    server = PostgresServer().start()
-    server.wait_ready()
-    yield server
-    server.stop(remove=True)
+def reaper():
+    """Waits, off the test's clock, for the daemons each test told to stop (tests/reaper.py)."""
+    reaper = Reaper()
+    yield reaper
+    reaper.finish()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(reaper):
+    """One server per session; under pytest-xdist, one per worker, each on its own port."""
+    stop_abandoned()
+    server = PostgresServer()
+    try:
+        server.start()
+        server.wait_ready()
+        yield server
+    finally:
+        reaper.wait()  # daemons still stopping hold connections to this server
+        server.stop(remove=True)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -36,18 +66,18 @@ def db(database_url):
 
 
 @pytest.fixture
-def emulator():
+def emulator(reaper):
     from tests.emulator import SlackEmulator
 
     slack = SlackEmulator().start()
     yield slack
-    slack.stop()
+    reaper.stop_emulator(slack)
     # A refused payload fails the test even where the test did not look at the response.
     assert not slack.refusals, f"Slack would refuse what Klaxon sent: {slack.refusals}"
 
 
 @pytest.fixture
-def daemon_factory(emulator, database_url, tmp_path):
+def daemon_factory(emulator, database_url, tmp_path, reaper, request):
     """Start daemons against the emulator and this test's database; all are stopped after."""
     from tests.daemon import BASE_CONFIG, Daemon
 
@@ -59,8 +89,7 @@ def daemon_factory(emulator, database_url, tmp_path):
         return daemon.start(wait=wait)
 
     yield start
-    for daemon in started:
-        daemon.stop()
+    reaper.retire(request.node.nodeid, started, emulator)
 
 
 @pytest.fixture

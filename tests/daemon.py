@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -21,6 +22,8 @@ channel_prefix = "inc"
 [http]
 port = 0
 """
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 20.0
 
 
 class Daemon:
@@ -52,13 +55,17 @@ class Daemon:
                 "KLAXON_CONFIG": str(self.config_path),
                 "PYTHONPATH": str(ROOT),
                 "LOG_LEVEL": "INFO",
+                "PYTHONFAULTHANDLER": "1",
             }
         )
         env.update(self.extra_env)
         return env
 
     def start(self, wait: bool = True) -> Daemon:
+        """Start the daemon; with `wait`, return once it has connected and said it started
+        (so its scheduler and HTTP server are up too)."""
         connects = self.emulator.connects
+        started = len(self.events("klaxon_started"))  # a restart appends to the same log
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot"],
@@ -68,26 +75,56 @@ class Daemon:
             stderr=subprocess.STDOUT,
         )
         if wait:
-            deadline = time.monotonic() + 20
-            while self.emulator.connects <= connects or not self.emulator.connections:
+            deadline = time.monotonic() + START_TIMEOUT
+            while (
+                self.emulator.connects <= connects
+                or not self.emulator.connections
+                or len(self.events("klaxon_started")) <= started
+            ):
                 if self.process.poll() is not None:
                     raise AssertionError(
                         f"daemon exited {self.process.returncode}:\n{self.output()}"
                     )
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"daemon did not connect:\n{self.output()}")
+                    self._dump_threads()
+                    raise AssertionError(
+                        f"the daemon did not connect in {START_TIMEOUT:g}s; its threads at that"
+                        f" moment are at the end of its log:\n{self.output()}"
+                    )
                 time.sleep(0.02)
         return self
 
-    def stop(self, signum: int = signal.SIGTERM, timeout: float = 20) -> int:
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else 0
-        self.process.send_signal(signum)
+    def _dump_threads(self) -> None:
+        """PYTHONFAULTHANDLER makes SIGABRT write every thread's stack to the log, then exit."""
+        self.process.send_signal(signal.SIGABRT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+
+    def terminate(self, signum: int = signal.SIGTERM) -> None:
+        """Ask the daemon to stop without waiting for it (see `wait_stopped`)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signum)
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
+        """Stop the daemon and return its exit status; fail if it does not exit in time."""
+        self.terminate(signum)
+        return self.wait_stopped(timeout)
+
+    def wait_stopped(self, timeout: float = STOP_TIMEOUT) -> int:
+        if self.process is None:
+            return 0
         try:
             return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._dump_threads()
+            raise AssertionError(
+                f"the daemon was still running {timeout:g}s after it was told to stop; "
+                f"its threads at that moment are at the end of its log:\n{self.output()}"
+            ) from None
         finally:
             if self.process.poll() is None:
                 self.process.kill()
+                self.process.wait()
             self._log.close()
 
     def output(self) -> str:

@@ -1,15 +1,19 @@
 """A throwaway PostgreSQL 15 server for tests and benchmarks.
 
 PostgreSQL refuses to run as root, so when we are root the server runs as the `postgres`
-user (runuser). It listens on a free loopback port in a temporary directory and is removed
-on stop.
+user (runuser). It listens on a free loopback port (tests/ports.py: under pytest-xdist each
+worker has ports of its own) in a temporary directory and is removed on stop.
+
+pg_ctl detaches the server from our process group, so a Ctrl-C does not reach it: the
+pytest fixture stops it on the way out, and a server whose owner died without stopping it
+(killed, or a power cut) is stopped and removed by `stop_abandoned` the next time the
+tests start.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,17 +22,27 @@ from pathlib import Path
 
 import psycopg2
 
+from tests.ports import free_port
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+PREFIX = "klaxon-pg-"
+OWNER_FILE = "owner.pid"
+START_ATTEMPTS = 5
 
 
 def _as_postgres(argv: list[str]) -> list[str]:
     if os.geteuid() == 0:
         return ["runuser", "-u", "postgres", "--", *argv]
     return argv
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class PostgresServer:
@@ -39,9 +53,11 @@ class PostgresServer:
         for tool in ("initdb", "pg_ctl"):
             if shutil.which(tool) is None:
                 raise RuntimeError(f"{tool} is not on PATH: PostgreSQL 15 is needed for the tests")
-        self.root = Path(tempfile.mkdtemp(prefix="klaxon-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.root / OWNER_FILE).write_text(str(os.getpid()))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
+        self.started = False
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
 
@@ -58,20 +74,37 @@ class PostgresServer:
                 check=True,
                 capture_output=True,
             )
-        fsync = "on" if self.fsync else "off"
+        # A first start may find its port taken after all (another suite on this machine):
+        # take the next one. A restart keeps the port, which URLs handed out already name.
+        attempts = 1 if self.started else START_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            if self._pg_ctl_start().returncode == 0:
+                self.started = True
+                return self
+            if attempt < attempts and "could not bind" in self.log():
+                self.port = free_port()
+                continue
+            raise RuntimeError(f"PostgreSQL did not start:\n{self.log()}")
+        return self
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess:
+        # The tests need no durability, only speed; benchmarks may ask for fsync.
+        durability = "on" if self.fsync else "off"
         options = (
-            f"-p {self.port} -h 127.0.0.1 -k {self.root} -c fsync={fsync} -c max_connections=200"
+            f"-p {self.port} -h 127.0.0.1 -k {self.root} -c max_connections=200"
+            f" -c fsync={durability} -c synchronous_commit={durability}"
+            f" -c full_page_writes={durability}"
         )
         log = str(self.root / "log")
         command = ["pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start"]
-        subprocess.run(_as_postgres(command), check=True, capture_output=True)
-        return self
+        return subprocess.run(_as_postgres(command), capture_output=True)
+
+    def log(self) -> str:
+        path = self.root / "log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self, remove: bool = False) -> None:
-        subprocess.run(
-            _as_postgres(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"]),
-            capture_output=True,
-        )
+        _pg_ctl_stop(self.data)
         if remove:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -97,3 +130,24 @@ class PostgresServer:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+
+def _pg_ctl_stop(data: Path, mode: str = "fast") -> None:
+    subprocess.run(
+        _as_postgres(["pg_ctl", "-D", str(data), "-m", mode, "-w", "stop"]),
+        capture_output=True,
+    )
+
+
+def stop_abandoned() -> None:
+    """Stop and remove servers whose owning process is gone; leave everyone else's alone."""
+    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((root / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # being set up right now, or not made by this module
+        if _alive(owner):
+            continue
+        if (root / "data" / "postmaster.pid").exists():
+            _pg_ctl_stop(root / "data", mode="immediate")
+        shutil.rmtree(root, ignore_errors=True)

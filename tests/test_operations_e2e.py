@@ -13,15 +13,10 @@ import pytest
 
 from tests.daemon import BASE_CONFIG, Daemon
 from tests.helpers import declare, wait_declared
+from tests.ports import free_port
 from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def http_config(port: int) -> str:
