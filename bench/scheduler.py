@@ -14,13 +14,13 @@ from datetime import timedelta
 
 from common import arguments, conditions, database_server, describe_database, workdir
 
-from bot import logs
-from bot.config import Config
-from bot.people import People
-from bot.roles import RoleDirectory
-from bot.services import Background, Services
-from bot.slack import web_client
+from incident.services import Background, Services
+from integrations.slack.client import web_client
+from integrations.slack.people import People
+from integrations.slack.roles import RoleDirectory
+from observability import logs
 from scheduler.jobs import tick
+from settings.config import Config
 from store import db, migrate
 from store.fields import utcnow
 from store.models import Incident

@@ -1,5 +1,5 @@
 import sys
 
-from bot.cli import main
+from bot.main import main
 
 sys.exit(main(["run", *sys.argv[1:]]))

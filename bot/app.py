@@ -20,15 +20,6 @@ from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
-from bot import logs, metrics
-from bot.config import Config
-from bot.errors import StartupError
-from bot.http import OperatorServer, application
-from bot.people import People
-from bot.reply import reply
-from bot.roles import RoleDirectory
-from bot.services import Background, Services, new_request_id
-from bot.slack import web_client
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
@@ -40,8 +31,17 @@ from handlers.events import pins as pin_events
 from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
 from handlers.views import update as update_view
+from incident.services import Background, Services, new_request_id
+from integrations.slack.client import web_client
+from integrations.slack.people import People
+from integrations.slack.reply import reply
+from integrations.slack.roles import RoleDirectory
+from observability import logs, metrics
 from scheduler import start as start_scheduler
+from settings.config import Config
+from settings.errors import StartupError
 from store import db, due, incidents, migrate
+from web.server import OperatorServer, application
 
 log = structlog.get_logger("klaxon")
 

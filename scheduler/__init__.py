@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.services import Services
+from incident.services import Services
 from scheduler import jobs
 
 USERGROUP_REFRESH_MINUTES = 5

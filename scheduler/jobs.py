@@ -7,9 +7,9 @@ import time
 import peewee
 import structlog
 
-from bot import metrics
-from bot.services import Services
-from bot.workflows import timed
+from incident import due_work
+from incident.services import Services
+from observability import metrics
 from store import due, ratelimit, signatures
 from store.fields import utcnow
 
@@ -61,7 +61,7 @@ def tick(services: Services, owner: str) -> None:
 
 def _run(services: Services, incident, now, owner: str) -> None:
     try:
-        timed.run_due(services, incident, now, owner=owner)
+        due_work.run_due(services, incident, now, owner=owner)
     except (peewee.OperationalError, peewee.InterfaceError):
         raise
     except Exception:

@@ -176,7 +176,7 @@ def klaxon(database_url, tmp_path, *args):
         "KLAXON_CONFIG": str(tmp_path / "config.toml"),
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env=env,
         text=True,
         capture_output=True,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import declare_form, incident_forms, render
+from integrations.slack import declare_modal, incident_modals, messages
 from tests.emulator.blockkit import validate_blocks, validate_view
 
 DECLARED = datetime(2026, 11, 22, 10, 2, tzinfo=UTC)
@@ -53,19 +53,19 @@ def follow_ups(text: str) -> list[SimpleNamespace]:
     return [
         SimpleNamespace(id=n, text=text or "Add an alert", done_at=DECLARED if n % 2 else None,
                         owner_id="UBOB")
-        for n in range(render.FOLLOWUPS_SHOWN + 5)
+        for n in range(messages.FOLLOWUPS_SHOWN + 5)
     ]  # fmt: skip
 
 
-def messages(item: SimpleNamespace, text: str) -> dict[str, list[dict]]:
+def built_messages(item: SimpleNamespace, text: str) -> dict[str, list[dict]]:
     return {
-        "summary": render.summary_blocks(item, follow_ups(text)),
-        "announcement": render.announcement_blocks(item),
-        "awaiting ack": render.awaiting_ack_blocks([item] * 20),
-        "nothing awaiting ack": render.awaiting_ack_blocks([]),
-        "update nudge": render.update_nudge_blocks(item, "1 h"),
-        "lead nudge": render.lead_nudge_blocks(item, "10 min"),
-        "escalation": render.escalation_blocks(
+        "summary": messages.summary_blocks(item, follow_ups(text)),
+        "announcement": messages.announcement_blocks(item),
+        "awaiting ack": messages.awaiting_ack_blocks([item] * 20),
+        "nothing awaiting ack": messages.awaiting_ack_blocks([]),
+        "update nudge": messages.update_nudge_blocks(item, "1 h"),
+        "lead nudge": messages.lead_nudge_blocks(item, "10 min"),
+        "escalation": messages.escalation_blocks(
             item, level=2, skipped=[1], repeat=False, waited="5 min", mention="<!here> "
         ),
     }
@@ -73,17 +73,17 @@ def messages(item: SimpleNamespace, text: str) -> dict[str, list[dict]]:
 
 def views(item: SimpleNamespace, text: str) -> dict[str, dict]:
     return {
-        "declare": declare_form.modal(text, {"response_url": "u" * 5000}, [item] * 5),
-        "update": incident_forms.update_modal(item),
-        "resolve": incident_forms.resolve_modal(item),
-        "follow-up": incident_forms.followup_modal(item),
+        "declare": declare_modal.modal(text, {"response_url": "u" * 5000}, [item] * 5),
+        "update": incident_modals.update_modal(item),
+        "resolve": incident_modals.resolve_modal(item),
+        "follow-up": incident_modals.followup_modal(item),
     }
 
 
 @pytest.mark.parametrize("status", STATUSES)
 @pytest.mark.parametrize("text", TEXTS.values(), ids=TEXTS.keys())
 def test_every_message_is_one_slack_accepts(status, text):
-    for name, blocks in messages(incident(status, text), text).items():
+    for name, blocks in built_messages(incident(status, text), text).items():
         assert validate_blocks(blocks) == [], name
 
 

@@ -12,7 +12,7 @@ def klaxon(*args, env=None, cwd):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KLAXON_"))}
     base["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args]
+        [sys.executable, "-m", "cli.main", *args]
         if args[:1] != ("-m",)
         else [sys.executable, *args],
         capture_output=True,
@@ -55,21 +55,21 @@ def test_slack_unreachable_is_one_line_not_a_traceback(tmp_path):
 
 def test_migrate(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/k.db"}
-    first = klaxon("-m", "bot.cli", "migrate", env=env, cwd=tmp_path)
+    first = klaxon("-m", "cli.main", "migrate", env=env, cwd=tmp_path)
     assert (
         first.returncode == 0 and "applied 0001_initial, 0002_roles_and_rate_limit" in first.stdout
     )
-    again = klaxon("-m", "bot.cli", "migrate", env=env, cwd=tmp_path)
+    again = klaxon("-m", "cli.main", "migrate", env=env, cwd=tmp_path)
     assert again.returncode == 0 and "up to date" in again.stdout
 
 
 def test_a_bad_database_url(tmp_path):
-    result = klaxon("-m", "bot.cli", "migrate", env={"DATABASE_URL": "mysql://x/y"}, cwd=tmp_path)
+    result = klaxon("-m", "cli.main", "migrate", env={"DATABASE_URL": "mysql://x/y"}, cwd=tmp_path)
     assert result.returncode == 2 and "DATABASE_URL: unsupported scheme" in result.stderr
 
 
 def test_help(tmp_path):
-    result = klaxon("-m", "bot.cli", "--help", cwd=tmp_path)
+    result = klaxon("-m", "cli.main", "--help", cwd=tmp_path)
     assert result.returncode == 0 and "migrate" in result.stdout and "run" in result.stdout
 
 
@@ -87,7 +87,7 @@ NO_DIRECTORY = "/nonexistent/klaxon-dir/k.db"
             "config error: [nudges].update_every.SEV1: expected at most 36500d, got '99999999999d'",
         ),
         (
-            ("-m", "bot.cli", "purge", "--older-than", "99999999999d", "--dry-run"),
+            ("-m", "cli.main", "purge", "--older-than", "99999999999d", "--dry-run"),
             {},
             None,
             "purge: --older-than: expected at most 36500d, got '99999999999d'",
@@ -111,37 +111,37 @@ NO_DIRECTORY = "/nonexistent/klaxon-dir/k.db"
             "DATABASE_URL: the directory /nonexistent/klaxon-dir does not exist; create it first",
         ),
         (
-            ("-m", "bot.cli", "migrate"),
+            ("-m", "cli.main", "migrate"),
             {"DATABASE_URL": f"sqlite:///{NO_DIRECTORY}"},
             None,
             "DATABASE_URL: the directory /nonexistent/klaxon-dir does not exist; create it first",
         ),
         (
-            ("-m", "bot.cli", "migrate"),
+            ("-m", "cli.main", "migrate"),
             {"DATABASE_URL": "sqlite:///."},
             None,
             "DATABASE_URL: . is a directory; name a file in it",
         ),
         (
-            ("-m", "bot.cli", "migrate"),
+            ("-m", "cli.main", "migrate"),
             {"DATABASE_URL": "postgresql://127.0.0.1:99999/klaxon"},
             None,
             "DATABASE_URL: the port must be a number from 1 to 65535",
         ),
         (
-            ("-m", "bot.cli", "incidents", "list"),
+            ("-m", "cli.main", "incidents", "list"),
             {"DATABASE_URL": "postgresql://127.0.0.1/klaxon?max_connections=lots"},
             None,
             "DATABASE_URL: ?max_connections must be a whole number from 1 to 10000, got 'lots'",
         ),
         (
-            ("-m", "bot.cli", "migrate"),
+            ("-m", "cli.main", "migrate"),
             {"DATABASE_URL": "postgresql://127.0.0.1/klaxon?connect_timeout=\u00b2"},
             None,
             "DATABASE_URL: ?connect_timeout must be a whole number from 1 to 10000, got '\u00b2'",
         ),
         (
-            ("-m", "bot.cli", "migrate"),
+            ("-m", "cli.main", "migrate"),
             {"DATABASE_URL": "postgresql://127.0.0.1/klaxon?sslmod=require"},
             None,
             'DATABASE_URL: invalid dsn: invalid connection option "sslmod"',
@@ -157,7 +157,7 @@ def test_mistakes_end_in_one_line_and_status_2(tmp_path, args, env, config, line
 
 def test_an_unreachable_database_is_one_line(tmp_path):
     url = "postgresql://klaxon:secret@127.0.0.1:9/klaxon"
-    result = klaxon("-m", "bot.cli", "migrate", env={"DATABASE_URL": url}, cwd=tmp_path)
+    result = klaxon("-m", "cli.main", "migrate", env={"DATABASE_URL": url}, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith("database error: postgresql://klaxon:***@127.0.0.1:9/klaxon: ")
     assert "Connection refused" in result.stderr and result.stderr.count("\n") == 1

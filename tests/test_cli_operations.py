@@ -27,7 +27,7 @@ def klaxon(*args, database_url, tmp_path, config=BASE_CONFIG, **env):
         **env,
     )
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env=environment,
         cwd=tmp_path,
         capture_output=True,
@@ -200,7 +200,7 @@ def test_purge(db, database_url, tmp_path):
 )
 def test_every_subcommand_has_help(tmp_path, command):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *command, "--help"],
+        [sys.executable, "-m", "cli.main", *command, "--help"],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,

@@ -321,7 +321,7 @@ def test_the_report(incident, emulator, database_url, tmp_path):
 
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     printed = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "report", "INC-1"],
+        [sys.executable, "-m", "cli.main", "report", "INC-1"],
         env=env,
         capture_output=True,
         text=True,
@@ -332,7 +332,7 @@ def test_the_report(incident, emulator, database_url, tmp_path):
     assert printed.stdout.startswith("# INC-1: Checkout is down\n")
     assert re.search(r"- \*\*Detected:\*\* \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", printed.stdout)
     missing = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "report", "INC-404"],
+        [sys.executable, "-m", "cli.main", "report", "INC-404"],
         env=env,
         capture_output=True,
         text=True,

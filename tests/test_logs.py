@@ -4,7 +4,7 @@ import logging
 
 import structlog
 
-from bot import logs
+from observability import logs
 
 
 def capture(secrets=()):

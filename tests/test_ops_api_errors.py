@@ -10,9 +10,9 @@ import falcon
 import falcon.testing
 import peewee
 
-from bot import ops_api
-from bot.config import Config
-from bot.ops_auth import FailureThrottle
+from settings.config import Config
+from web import ops_api
+from web.ops_auth import FailureThrottle
 
 
 class BrokenDatabase:

@@ -26,8 +26,8 @@ def test_a_signature_is_accepted_once_and_forgotten_after_it_expires(db):
 def test_the_scheduler_prunes_expired_signatures(db):
     from types import SimpleNamespace
 
-    from bot.config import Config
     from scheduler.jobs import prune_expired
+    from settings.config import Config
 
     signatures.accept(SIGNATURE, utcnow() - timedelta(seconds=1))
     signatures.accept("cd" * 32, utcnow() + timedelta(minutes=5))

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot import report
+from incident import report
 from store import followups, incidents
 
 EXPECTED = Path(__file__).parent / "data" / "report_midnight.md"

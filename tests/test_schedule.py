@@ -3,8 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from bot.config import Config, EscalationLevel
-from bot.schedule import (
+from incident.due_times import (
     escalation_step,
     next_reconcile,
     on_changed,
@@ -12,6 +11,7 @@ from bot.schedule import (
     resume_escalation_at,
     snoozed,
 )
+from settings.config import Config, EscalationLevel
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 M = timedelta(minutes=1)

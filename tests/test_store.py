@@ -279,8 +279,8 @@ def test_release_keeps_a_due_time_a_person_changed_meanwhile(db):
 def test_the_scheduler_prunes_rate_attempts_past_the_window(db):
     from types import SimpleNamespace
 
-    from bot.config import Config
     from scheduler.jobs import prune_expired
+    from settings.config import Config
     from store import ratelimit
     from store.fields import utcnow
     from store.models import RateAttempt

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import render
-from bot.text import channel_name, escape, slugify, trim
+from integrations.slack import messages
+from integrations.slack.text import channel_name, escape, slugify, trim
 from tests.emulator.blockkit import validate_blocks
 
 DECLARED = datetime(2026, 11, 22, 10, 2, tzinfo=UTC)
@@ -71,14 +71,14 @@ def test_channel_names_follow_slack_rules():
 
 
 def test_date_tokens_carry_a_fallback():
-    assert render.date_token(DECLARED) == (
+    assert messages.date_token(DECLARED) == (
         f"<!date^{int(DECLARED.timestamp())}^{{date_short_pretty}} at {{time}}"
         "|2026-11-22 10:02 UTC>"
     )
 
 
 def test_summary_shows_every_field():
-    blocks = render.summary_blocks(incident(latest_update="Rolled back"))
+    blocks = messages.summary_blocks(incident(latest_update="Rolled back"))
     text = json.dumps(blocks, ensure_ascii=False)
     for expected in (
         "INC-42 · Checkout is down",
@@ -97,38 +97,38 @@ def test_summary_shows_every_field():
 
 
 def test_summary_without_a_lead_or_text():
-    text = json.dumps(render.summary_blocks(incident(lead_id=None, impact="", description="")))
+    text = json.dumps(messages.summary_blocks(incident(lead_id=None, impact="", description="")))
     assert "_none yet_" in text and "_not given_" in text
 
 
 def test_user_text_is_escaped_in_mrkdwn():
     nasty = incident(title="<!channel>", impact="<!here> & co", description="<@U999>")
-    blocks = render.summary_blocks(nasty) + render.announcement_blocks(nasty)
+    blocks = messages.summary_blocks(nasty) + messages.announcement_blocks(nasty)
     mrkdwn = json.dumps([b for b in blocks if b["type"] != "header"])
     assert "<!here>" not in mrkdwn and "<!channel>" not in mrkdwn and "<@U999>" not in mrkdwn
     assert "&lt;!here&gt; &amp; co" in mrkdwn
-    assert "&lt;!channel&gt;" in render.summary_text(nasty)
-    assert "&lt;!channel&gt;" in render.announcement_text(nasty)
+    assert "&lt;!channel&gt;" in messages.summary_text(nasty)
+    assert "&lt;!channel&gt;" in messages.announcement_text(nasty)
 
 
 def test_oversized_text_stays_within_block_kit_limits():
     huge = incident(
         title="t" * 200, impact="i" * 10_000, description="d" * 10_000, latest_update="u" * 10_000
     )
-    assert validate_blocks(render.summary_blocks(huge)) == []
-    assert validate_blocks(render.announcement_blocks(huge)) == []
-    assert len(render.summary_text(huge)) <= 3000
+    assert validate_blocks(messages.summary_blocks(huge)) == []
+    assert validate_blocks(messages.announcement_blocks(huge)) == []
+    assert len(messages.summary_text(huge)) <= 3000
 
 
 def test_announcement_links_the_channel():
-    text = json.dumps(render.announcement_blocks(incident()))
+    text = json.dumps(messages.announcement_blocks(incident()))
     assert "<#C1>" in text and "SEV1 INC-42" in text
-    assert "#inc-x" in json.dumps(render.announcement_blocks(incident(channel_id=None)))
+    assert "#inc-x" in json.dumps(messages.announcement_blocks(incident(channel_id=None)))
 
 
 def test_confirmation_lists_what_failed():
-    assert "INC-42 declared. Join <#C1>" in render.confirmation_text(incident(), [])
-    text = render.confirmation_text(incident(channel_id=None), ["the channel could not be made"])
+    assert "INC-42 declared. Join <#C1>" in messages.confirmation_text(incident(), [])
+    text = messages.confirmation_text(incident(channel_id=None), ["the channel could not be made"])
     assert "INC-42 is saved" in text and "• the channel could not be made" in text
 
 
@@ -143,6 +143,6 @@ def test_confirmation_lists_what_failed():
     ],
 )
 def test_readable(escaped, plain):
-    from bot.text import readable
+    from integrations.slack.text import readable
 
     assert readable(escaped) == plain

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.render import ACK_ACTION
-from bot.workflows import acknowledge
+from incident import acknowledge
+from integrations.slack.messages import ACK_ACTION
 
 
 def handle(ack, body: dict, action: dict, context) -> None:

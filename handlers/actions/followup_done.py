@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.render import FOLLOWUP_DONE_ACTION
-from bot.workflows import forms
+from handlers.shared import modals
+from integrations.slack.messages import FOLLOWUP_DONE_ACTION
 
 
 def handle(ack, body: dict, action: dict, context) -> None:
@@ -11,7 +11,7 @@ def handle(ack, body: dict, action: dict, context) -> None:
     services = context["services"]
     services.background.submit(
         "followup_done",
-        forms.mark_followup_done,
+        modals.mark_followup_done,
         services,
         follow_up_id=action.get("value") or "",
         user_id=body["user"]["id"],

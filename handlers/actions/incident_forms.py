@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.render import FOLLOWUP_ADD_ACTION, RESOLVE_ACTION, UPDATE_ACTION
-from bot.workflows import forms
+from handlers.shared import modals
+from integrations.slack.messages import FOLLOWUP_ADD_ACTION, RESOLVE_ACTION, UPDATE_ACTION
 
 KINDS = {UPDATE_ACTION: "update", RESOLVE_ACTION: "resolve", FOLLOWUP_ADD_ACTION: "followup"}
 
@@ -13,7 +13,7 @@ def handle(ack, body: dict, action: dict, context) -> None:
     services = context["services"]
     services.background.submit(
         "open_incident_form",
-        forms.open_modal,
+        modals.open_modal,
         services,
         KINDS[action["action_id"]],
         incident_id=action.get("value") or "",

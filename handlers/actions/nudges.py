@@ -3,8 +3,8 @@ Update button, handled with it.)"""
 
 from __future__ import annotations
 
-from bot.render import LEAD_CHOOSE_ACTION, LEAD_TAKE_ACTION, SNOOZE_ACTIONS
-from bot.workflows import nudges
+from incident import nudges
+from integrations.slack.messages import LEAD_CHOOSE_ACTION, LEAD_TAKE_ACTION, SNOOZE_ACTIONS
 
 
 def snooze(ack, body: dict, action: dict, context) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.workflows import commands
+from handlers.shared import commands
 
 
 def handle(ack, command: dict, context) -> None:

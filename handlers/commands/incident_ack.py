@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.workflows import acknowledge
+from incident import acknowledge
 
 
 def handle(ack, command: dict, context) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.workflows import pins
+from incident import pins
 
 
 def pin_added(event: dict, context) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import peewee
 
-from bot import declare_form
-from bot.workflows import declare
+from incident import declare
+from integrations.slack import declare_modal
 
 DATABASE_DOWN = "Klaxon cannot reach its database right now, so nothing was declared. Try again."
 
 
 def handle(ack, body: dict, view: dict, context) -> None:
-    form, errors = declare_form.parse(view["state"]["values"])
+    form, errors = declare_modal.parse(view["state"]["values"])
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -41,9 +41,9 @@ def handle(ack, body: dict, view: dict, context) -> None:
             services,
             incident,
             hold,
-            response_url=declare_form.read_metadata(view).get("response_url"),
+            response_url=declare_modal.read_metadata(view).get("response_url"),
         )
 
 
 def register(app) -> None:
-    app.view(declare_form.CALLBACK_ID)(handle)
+    app.view(declare_modal.CALLBACK_ID)(handle)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import incident_forms
-from bot.workflows import forms
+from handlers.shared import modals
+from integrations.slack import incident_modals
 
 
 def handle(ack, body: dict, view: dict, context) -> None:
-    parsed, errors = incident_forms.parse_followup(view["state"]["values"])
+    parsed, errors = incident_modals.parse_followup(view["state"]["values"])
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -16,9 +16,9 @@ def handle(ack, body: dict, view: dict, context) -> None:
     services = context["services"]
     services.background.submit(
         "add_followup",
-        forms.apply_followup,
+        modals.apply_followup,
         services,
-        incident_id=incident_forms.incident_id_of(view),
+        incident_id=incident_modals.incident_id_of(view),
         user_id=body["user"]["id"],
         text=text,
         owner_id=owner_id,
@@ -27,4 +27,4 @@ def handle(ack, body: dict, view: dict, context) -> None:
 
 
 def register(app) -> None:
-    app.view(incident_forms.FOLLOWUP_CALLBACK)(handle)
+    app.view(incident_modals.FOLLOWUP_CALLBACK)(handle)

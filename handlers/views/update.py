@@ -4,42 +4,42 @@ from __future__ import annotations
 
 import peewee
 
-from bot import incident_forms
-from bot.workflows import forms
-from bot.workflows.lifecycle import Changes
+from handlers.shared import modals
+from incident.lifecycle import Changes
+from integrations.slack import incident_modals
 
 
 def _changes(view: dict) -> tuple[Changes | None, dict[str, str]]:
     values = view["state"]["values"]
-    if view["callback_id"] == incident_forms.RESOLVE_CALLBACK:
-        resolution, errors = incident_forms.parse_resolve(values)
+    if view["callback_id"] == incident_modals.RESOLVE_CALLBACK:
+        resolution, errors = incident_modals.parse_resolve(values)
         return (Changes(status="resolved", resolution=resolution) if resolution else None), errors
-    return incident_forms.parse_update(values)
+    return incident_modals.parse_update(values)
 
 
 def handle(ack, body: dict, view: dict, context) -> None:
     services = context["services"]
     user_id = body["user"]["id"]
-    incident_id = incident_forms.incident_id_of(view)
+    incident_id = incident_modals.incident_id_of(view)
     changes, errors = _changes(view)
     if not errors:
         # A few indexed reads, so a refusal can be shown in the form itself.
         try:
             with services.database.connection_context():
-                errors = forms.check_update(
+                errors = modals.check_update(
                     services, incident_id=incident_id, user_id=user_id, changes=changes
                 )
         except (peewee.OperationalError, peewee.InterfaceError):
             errors = {"status": "Klaxon cannot reach its database right now. Try again soon."}
     if errors:
-        if view["callback_id"] == incident_forms.RESOLVE_CALLBACK:
+        if view["callback_id"] == incident_modals.RESOLVE_CALLBACK:
             errors = {"resolution": " ".join(errors.values())}
         ack(response_action="errors", errors=errors)
         return
     ack()
     services.background.submit(
         "apply_update",
-        forms.apply_update,
+        modals.apply_update,
         services,
         incident_id=incident_id,
         user_id=user_id,
@@ -49,5 +49,5 @@ def handle(ack, body: dict, view: dict, context) -> None:
 
 
 def register(app) -> None:
-    app.view(incident_forms.UPDATE_CALLBACK)(handle)
-    app.view(incident_forms.RESOLVE_CALLBACK)(handle)
+    app.view(incident_modals.UPDATE_CALLBACK)(handle)
+    app.view(incident_modals.RESOLVE_CALLBACK)(handle)

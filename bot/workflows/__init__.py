@@ -1,1 +1,0 @@
-"""Incident workflows. Each one persists first, then drives Slack."""

@@ -1,0 +1,1 @@
+"""Interaction code shared by the listeners."""

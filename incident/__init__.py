@@ -1,0 +1,1 @@
+"""The incident core: vocabulary, use cases and the ports they drive."""

@@ -1,0 +1,120 @@
+"""Alerts from Prometheus Alertmanager: one incident per open incident_key.
+
+A firing alert whose key already has an open incident counts against it (a timeline line
+and a counter on the summary); otherwise it declares one through the same workflow as
+/incident. A resolved alert is noted on the timeline and, with [alerts].auto_resolve,
+resolves the incident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from incident import declare, lifecycle
+from incident.services import Services
+from integrations.slack.declare_modal import DESCRIPTION_MAX, IMPACT_MAX, TITLE_MAX, DeclareForm
+from integrations.slack.surface import refresh_messages
+from integrations.slack.text import clean, trim
+from store import incidents
+
+log = structlog.get_logger("klaxon.alerts")
+ALERTMANAGER = "alertmanager"
+
+
+@dataclass(frozen=True)
+class Alert:
+    status: str  # firing | resolved
+    labels: dict
+    annotations: dict
+    starts_at: str = ""
+    fingerprint: str = ""
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def incident_key(services: Services, alert: Alert) -> str:
+    return services.config.alert_key_template.format_map(_Blank(alert.labels))[:255]
+
+
+def severity(services: Services, alert: Alert) -> str:
+    label = str(alert.labels.get(services.config.alert_severity_label, "")).lower()
+    return services.config.alert_severity_map.get(label, services.config.alert_default_severity)
+
+
+def _form(services: Services, alert: Alert, key: str) -> DeclareForm:
+    name = alert.labels.get("alertname") or "Alert"
+    summary = alert.annotations.get("summary") or alert.annotations.get("title")
+    title = clean(summary or f"{name} on {alert.labels.get('route') or key}")
+    impact = clean(alert.annotations.get("impact") or "")
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
+    description = clean(alert.annotations.get("description") or "")
+    description = f"{description}\n\nAlert labels: {labels}".strip()
+    return DeclareForm(
+        title=trim(" ".join(title.split()), TITLE_MAX),
+        severity=severity(services, alert),
+        impact=trim(impact, IMPACT_MAX),
+        description=trim(description, DESCRIPTION_MAX),
+        lead_id=None,
+    )
+
+
+def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = None) -> list:
+    """Handle a webhook's alerts in order; returns what happened to each.
+
+    Messages of counted incidents are refreshed once per webhook, after the loop: a webhook
+    of a thousand alerts of one key is a thousand counts but one edit, not a thousand Slack
+    calls that outlast the sender's timeout (and Slack's rate limit).
+    """
+    results = []
+    counted: set = set()
+    for alert in alerts:
+        key = incident_key(services, alert)
+        name = alert.labels.get("alertname") or key
+        existing = incidents.open_by_key(key)
+        if alert.status == "firing":
+            if existing is not None:
+                incident = incidents.count_alert(existing, f"Alert {name} fired again")
+                counted.add(incident.id)
+                action = "counted"
+            else:
+                incident = declare.declare(
+                    services,
+                    _form(services, alert, key),
+                    reporter_id=ALERTMANAGER,
+                    declaration_key=f"alert:{key}:{alert.fingerprint}:{alert.starts_at}"[:255],
+                    request_id=request_id,
+                    incident_key=key,
+                    route=alert.labels.get("route", "")[:255] or None,
+                )
+                action = "declared"
+        elif existing is None:
+            results.append({"incident_key": key, "action": "ignored", "incident": None})
+            continue
+        else:
+            incident = existing
+            incidents.add_event(incident, "alert", f"Alert {name} resolved")
+            action = "noted"
+            if services.config.alert_auto_resolve:
+                lifecycle.update(
+                    services,
+                    incident,
+                    actor_id=ALERTMANAGER,
+                    system=True,
+                    changes=lifecycle.Changes(
+                        status="resolved", resolution=f"Alert {name} resolved"
+                    ),
+                    request_id=request_id,
+                )
+                action = "resolved"
+        log.info(
+            "alert_ingested", incident_key=key, action=action, incident_ref=incident.display_ref
+        )
+        results.append({"incident_key": key, "action": action, "incident": incident.display_ref})
+    for incident_id in counted:
+        refresh_messages(services, incidents.get(incident_id))  # as it is now, all counted
+    return results

@@ -1,0 +1,118 @@
+"""When timed work falls due: pure functions of an incident, the config and the time.
+
+Workflows call these whenever something changes, and write the result with the change, so
+the due times in the database are always the truth and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from settings.config import Config, EscalationLevel
+
+RECONCILE_MAX_RETRY = timedelta(minutes=10)
+# After this many failed tries (about 1 h 20 min with the default retry), Slack's refusal
+# is taken as final and the reporter is told what is still missing.
+RECONCILE_ATTEMPTS = 12
+
+
+def policy(config: Config, severity: str) -> tuple[EscalationLevel, ...]:
+    return config.escalation.get(severity) or config.escalation.get("default") or ()
+
+
+def on_declared(config: Config, severity: str, lead_id: str | None, now: datetime) -> dict:
+    levels = policy(config, severity)
+    return {
+        "next_update_nudge_at": now + config.update_every[severity],
+        "next_lead_nudge_at": None if lead_id else now + config.lead_missing_after,
+        "next_escalation_at": now + levels[0].after if levels else None,
+    }
+
+
+def on_changed(config: Config, incident, changes: dict, now: datetime) -> dict:
+    """Due times after a person changed the incident (any change resets the update clock)."""
+    status = changes.get("status", incident.status)
+    severity = changes.get("severity", incident.severity)
+    due: dict = {"last_update_at": now}
+    if status == "resolved":
+        due.update(
+            next_update_nudge_at=None,
+            next_lead_nudge_at=None,
+            next_escalation_at=None,
+            next_followup_at=now + config.followup_after,
+        )
+        return due
+    due["next_update_nudge_at"] = now + config.update_every[severity]
+    if incident.status == "resolved":  # reopened
+        due["next_followup_at"] = None
+    if changes.get("lead_id"):
+        due["next_lead_nudge_at"] = None
+    return due
+
+
+def snoozed(now: datetime, minutes: int) -> dict:
+    return {"next_update_nudge_at": now + timedelta(minutes=minutes)}
+
+
+def after_update_nudge(config: Config, incident, now: datetime) -> dict:
+    return {"next_update_nudge_at": now + config.update_every[incident.severity]}
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    level: int  # 1-based level to notify now
+    targets: tuple[str, ...]
+    skipped: tuple[int, ...]  # levels that fell due while nobody was looking
+    repeat: bool  # the last level again
+    next_at: datetime | None
+
+
+def escalation_step(config: Config, incident, now: datetime) -> EscalationStep | None:
+    """What to notify now, coalescing everything missed into one step.
+
+    After downtime the highest due level is notified once, naming the levels skipped; the
+    last level repeats every `repeat` when it has one.
+    """
+    levels = policy(config, incident.severity)
+    if not levels:
+        return None
+    elapsed = now - incident.declared_at
+    due = [index for index, level in enumerate(levels, start=1) if level.after <= elapsed]
+    if not due:
+        return None
+    highest = due[-1]
+    current = incident.escalation_level or 0
+    last = levels[-1]
+    if highest > current:
+        skipped = tuple(range(current + 1, highest))
+        repeat = False
+    elif highest == len(levels) and last.repeat:
+        skipped, repeat = (), True
+    else:
+        return None
+    if highest < len(levels):
+        next_at = incident.declared_at + levels[highest].after
+    else:
+        next_at = now + last.repeat if last.repeat else None
+    return EscalationStep(highest, levels[highest - 1].notify, skipped, repeat, next_at)
+
+
+def resume_escalation_at(config: Config, incident) -> datetime | None:
+    """When the next level falls due, for an incident with nothing to notify right now."""
+    levels = policy(config, incident.severity)
+    current = incident.escalation_level or 0
+    if current < len(levels):
+        return incident.declared_at + levels[current].after
+    return None
+
+
+def retry_at(config: Config, now: datetime) -> datetime:
+    """When work whose Slack call failed is tried again."""
+    return now + config.scheduler_retry
+
+
+def next_reconcile(config: Config, attempts: int, now: datetime) -> datetime:
+    """Back off from [scheduler].retry (30 s: 30 s, 1 min, 2 min …), at most 10 min apart."""
+    delay = min(config.scheduler_retry * (2**attempts), RECONCILE_MAX_RETRY)
+    return now + delay

@@ -1,0 +1,1 @@
+"""The services Klaxon talks to (Slack today)."""

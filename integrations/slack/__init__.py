@@ -1,0 +1,1 @@
+"""Slack: Web API client, Block Kit messages and modals, replies, the incident's Slack side."""

@@ -1,0 +1,94 @@
+"""Reading `/incident <subcommand> …`, the keyboard way to run an incident."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from integrations.slack.text import clean
+
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+STATUSES = ("acknowledged", "monitoring", "resolved")
+HELP = """*Klaxon: /incident*
+Anywhere:
+• `/incident [title]`: declare an incident (a short form opens)
+• `/incident-ack [INC-42]`: acknowledge (ops role)
+• `/incident help`: this list
+Inside an incident channel:
+• `/incident status acknowledged|monitoring|resolved`
+• `/incident sev 1-4`: change the severity (SEV1 is the worst)
+• `/incident lead @person` (or `lead me`)
+• `/incident title …` · `/incident summary …` (the description) · `/incident impact …`
+• `/incident note …`: post an update (resets the nudge clock)
+• `/incident followup …`: add a follow-up action
+• `/incident resolve [what fixed it]`
+• `/incident report`: post the post-incident report"""
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str  # status | severity | lead | title | description | impact | note | followup |
+    #            resolve | report | help
+    value: str = ""
+
+
+class SubcommandError(ValueError):
+    """A subcommand with a bad argument; the message says how to write it."""
+
+
+_ALIASES = {
+    "status": "status",
+    "sev": "severity",
+    "severity": "severity",
+    "lead": "lead",
+    "title": "title",
+    "summary": "description",
+    "description": "description",
+    "impact": "impact",
+    "note": "note",
+    "update": "note",
+    "followup": "followup",
+    "follow-up": "followup",
+    "resolve": "resolve",
+    "report": "report",
+    "help": "help",
+}
+_NEEDS_TEXT = {"title", "description", "impact", "note", "followup"}
+
+
+def parse(text: str, *, user_id: str) -> Subcommand | None:
+    """The subcommand in `text`, or None when the text is not one (it is then a title).
+
+    Raises SubcommandError for a subcommand word with an argument that cannot be right.
+    """
+    words = clean(text).split(maxsplit=1)
+    if not words or words[0].lower() not in _ALIASES:
+        return None
+    name = _ALIASES[words[0].lower()]
+    rest = words[1].strip() if len(words) > 1 else ""
+    if name in ("report", "help"):
+        if rest:
+            raise SubcommandError(f"`/incident {name}` takes nothing after it.")
+        return Subcommand(name)
+    if name == "status":
+        value = rest.lower()
+        if value == "open":
+            raise SubcommandError("An incident cannot go back to open.")
+        if value not in STATUSES:
+            raise SubcommandError("Use `/incident status acknowledged|monitoring|resolved`.")
+        return Subcommand(name, value)
+    if name == "severity":
+        match = re.fullmatch(r"(?:sev)?\s*([1-4])", rest, re.IGNORECASE)
+        if not match:
+            raise SubcommandError("Use `/incident sev 1` to `/incident sev 4` (1 is the worst).")
+        return Subcommand(name, f"SEV{match.group(1)}")
+    if name == "lead":
+        if rest.lower() == "me":
+            return Subcommand(name, user_id)
+        match = USER_MENTION.fullmatch(rest)
+        if not match:
+            raise SubcommandError("Use `/incident lead @person` or `/incident lead me`.")
+        return Subcommand(name, match.group(1))
+    if name in _NEEDS_TEXT and not rest:
+        raise SubcommandError(f"Write the text after it: `/incident {words[0].lower()} …`.")
+    return Subcommand(name, rest)

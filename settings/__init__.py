@@ -1,0 +1,1 @@
+"""Configuration: the TOML file for settings, the environment for secrets."""

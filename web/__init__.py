@@ -1,0 +1,1 @@
+"""HTTP surfaces: health, readiness, metrics and the ops API."""
