@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from incident import declare, due_times
 from incident.services import Services
-from integrations.slack import messages
+from integrations.slack import declaration, messages
 from integrations.slack.client import error_code
 from integrations.slack.reply import reply
 from integrations.slack.surface import post_joining, refresh_messages
@@ -36,7 +36,7 @@ def run_due(services: Services, incident: Incident, now: datetime, *, owner: str
     if _is_due(incident.next_reconcile_at, now):
         try:
             changes.update(_reconcile(services, incident, now, owner))
-        except declare.HoldLost:
+        except due.HoldLost:
             log.warning("lease_lost", incident_ref=incident.display_ref)
             return
     if _is_due(incident.next_escalation_at, now):
@@ -66,7 +66,7 @@ def _retry(services: Services, name: str, now: datetime) -> dict:
 
 def _reconcile(services: Services, incident: Incident, now: datetime, owner: str) -> dict:
     hold = due.Hold(incident.id, owner, incident.lease_until, due.LEASE)
-    failures = declare.complete_setup(services, incident, hold, resuming=True)
+    failures = declaration.complete_setup(services, incident, hold, resuming=True)
     if failures:
         attempts = incident.reconcile_attempts + 1
         log.warning(

@@ -32,6 +32,10 @@ DUE_FIELDS = (
 )
 
 
+class HoldLost(Exception):
+    """Another replica took the incident over (this one stalled past its lease)."""
+
+
 @dataclass
 class Hold:
     """A replica's lease on one incident's due work, renewed while long work goes on."""

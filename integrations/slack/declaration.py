@@ -1,0 +1,227 @@
+"""The declaration's Slack steps: channel, invitations, pinned summary, announcement.
+
+Each step records what it achieved on the incident row as it goes, and a step whose answer
+may have been lost (a timeout, a crash) is looked up in Slack before it is done again, so a
+retry never makes anything twice.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import structlog
+from slack_sdk.errors import SlackApiError
+
+from incident.services import Services
+from integrations.slack import messages
+from integrations.slack.client import error_code, find_channel
+from integrations.slack.surface import post_joining
+from integrations.slack.text import channel_name
+from store import due, incidents
+from store.fields import utcnow
+from store.models import Incident
+
+log = structlog.get_logger("klaxon.declare")
+MAX_NAME_ATTEMPTS = 25
+SLACK_USER = re.compile(r"[UW][A-Z0-9]+")
+# Message metadata that marks what Klaxon posted for which incident, so a step whose answer
+# was lost can find the message it already posted instead of posting it again.
+SUMMARY_EVENT = "klaxon_summary"
+ANNOUNCEMENT_EVENT = "klaxon_announcement"
+HISTORY_PAGES = 5
+ANY_CHANNEL = "public_channel,private_channel"
+# A channel created this long before the declaration cannot be the one created for it.
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def complete_setup(
+    services: Services, incident: Incident, hold: due.Hold, *, resuming: bool
+) -> list[str]:
+    """Create whatever of channel, invites, pinned summary and announcement is missing.
+
+    `resuming` is set when an earlier try may have reached Slack without saving what it
+    did: posts are then looked up first, and invitations sent again (they are idempotent).
+    Any exception in a step counts as that step failing. Returns the steps that failed, in
+    words a reporter understands; raises due.HoldLost if the lease was lost meanwhile.
+    """
+    failures: list[str] = []
+
+    def step(name: str, words: str, action) -> bool:
+        if not hold.keep(utcnow()):
+            raise due.HoldLost(incident.display_ref)
+        try:
+            action()
+        except Exception as error:
+            code = error_code(error)
+            log.warning(
+                "declare_step_failed", step=name, error=code, incident_ref=incident.display_ref
+            )
+            failures.append(f"{words} (Slack said: {code})")
+            return False
+        return True
+
+    created_now = False
+    if incident.channel_id is None:
+        created_now = step(
+            "channel_create",
+            "the incident channel could not be created",
+            lambda: _create_channel(services, incident),
+        )
+    if incident.channel_id and (created_now or resuming):
+        step(
+            "invite",
+            "people could not be invited to the incident channel",
+            lambda: _invite(services, incident),
+        )
+    if incident.channel_id and incident.summary_ts is None:
+        step(
+            "summary_post",
+            "the summary message was not posted",
+            lambda: _post_summary(services, incident, resuming),
+        )
+    if incident.summary_ts and not incident.summary_pinned:
+        step(
+            "summary_pin",
+            "the summary message was not pinned",
+            lambda: _pin_summary(services, incident),
+        )
+    if incident.announcement_ts is None:
+        step(
+            "announce",
+            f"the announcement in #{services.config.incidents_channel} was not posted",
+            lambda: _announce(services, incident, resuming),
+        )
+    return failures
+
+
+def _create_channel(services: Services, incident: Incident) -> None:
+    """Create the channel under the first free name; each name is reserved on the row
+    before Slack is asked, so a channel whose creation answer was lost can be recognised
+    (and adopted) on the next try instead of leaving an orphan and creating `-2`."""
+    prefix = services.config.channel_prefix
+    for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+        name = channel_name(
+            prefix, incident.declared_at, incident.title, incident.display_ref, attempt
+        )
+        if incidents.channel_name_taken(name, by_other_than=incident):
+            continue
+        if incident.channel_name != name:
+            incidents.update_fields(incident, channel_name=name)
+        try:
+            channel = services.slack.conversations_create(name=name)["channel"]
+        except SlackApiError as error:
+            if error_code(error) != "name_taken":
+                raise
+            channel = _created_for(services, incident, name)
+            if channel is None:
+                continue
+            log.info("incident_channel_adopted", incident_ref=incident.display_ref, channel=name)
+        incidents.update_fields(incident, channel_id=channel["id"], channel_name=name)
+        log.info("incident_channel_created", incident_ref=incident.display_ref, channel=name)
+        return
+    raise SlackApiError("no free channel name", {"ok": False, "error": "name_taken"})
+
+
+def _created_for(services: Services, incident: Incident, name: str) -> dict | None:
+    """The existing channel `name`, if Klaxon created it for this incident: by Klaxon's bot
+    user, after the declaration, under the name this incident reserved."""
+    channel = find_channel(services.slack, name, types=ANY_CHANNEL)
+    if channel is None or channel.get("creator") != services.bot_user_id:
+        return None
+    declared = (incident.declared_at - CLOCK_SKEW).timestamp()
+    if channel.get("created", 0) < declared:
+        return None
+    return channel
+
+
+def _invite(services: Services, incident: Incident) -> None:
+    people = [
+        p
+        for p in dict.fromkeys((incident.reporter_id, incident.lead_id))
+        if p and SLACK_USER.fullmatch(p)
+    ]
+    if not people:
+        return
+    try:
+        services.slack.conversations_invite(channel=incident.channel_id, users=",".join(people))
+    except SlackApiError as error:
+        if error_code(error) != "already_in_channel":
+            raise
+
+
+def _marker(kind: str, incident: Incident) -> dict:
+    return {"event_type": kind, "event_payload": {"incident_id": str(incident.id)}}
+
+
+def _already_posted(services: Services, channel_id: str, kind: str, incident: Incident):
+    """The message of this kind Klaxon posted for the incident in the channel, if any."""
+    oldest = f"{(incident.declared_at - CLOCK_SKEW).timestamp():.6f}"
+    cursor = None
+    for _ in range(HISTORY_PAGES):
+        try:
+            page = services.slack.conversations_history(
+                channel=channel_id,
+                oldest=oldest,
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+        except SlackApiError as error:
+            if error_code(error) == "not_in_channel":  # so Klaxon cannot have posted there
+                return None
+            raise
+        for message in page["messages"]:
+            if message.get("metadata") == _marker(kind, incident):
+                return message
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+    return None
+
+
+def _post_summary(services: Services, incident: Incident, resuming: bool) -> None:
+    found = resuming and _already_posted(services, incident.channel_id, SUMMARY_EVENT, incident)
+    if found:
+        incidents.update_fields(incident, summary_ts=found["ts"])
+        return
+    response = services.slack.chat_postMessage(
+        channel=incident.channel_id,
+        text=messages.summary_text(incident),
+        blocks=messages.summary_blocks(incident),
+        metadata=_marker(SUMMARY_EVENT, incident),
+    )
+    incidents.update_fields(incident, summary_ts=response["ts"])
+
+
+def _pin_summary(services: Services, incident: Incident) -> None:
+    try:
+        services.slack.pins_add(channel=incident.channel_id, timestamp=incident.summary_ts)
+    except SlackApiError as error:
+        if error_code(error) != "already_pinned":
+            raise
+    incidents.update_fields(incident, summary_pinned=True)
+
+
+def _announce(services: Services, incident: Incident, resuming: bool) -> None:
+    channel = services.config.incidents_channel
+    if resuming:
+        found_channel = find_channel(services.slack, channel, types=ANY_CHANNEL)
+        found = found_channel and _already_posted(
+            services, found_channel["id"], ANNOUNCEMENT_EVENT, incident
+        )
+        if found:
+            incidents.update_fields(
+                incident, announcement_channel_id=found_channel["id"], announcement_ts=found["ts"]
+            )
+            return
+    response = post_joining(
+        services,
+        channel,
+        text=messages.announcement_text(incident),
+        blocks=messages.announcement_blocks(incident),
+        metadata=_marker(ANNOUNCEMENT_EVENT, incident),
+    )
+    incidents.update_fields(
+        incident, announcement_channel_id=response["channel"], announcement_ts=response["ts"]
+    )
