@@ -161,6 +161,7 @@ SOCKET_CLOSE_TIMEOUT = 2.0
 # call already in flight can use it up; whatever is still running then is abandoned, and
 # completed after the restart by reconciliation and the due times kept in the database.
 STOP_BOUND = 10.0
+SIGNAL_CHECK = 0.5
 
 
 def _close_socket(handler: SocketModeHandler) -> None:
@@ -239,7 +240,11 @@ def run(config: Config) -> int:
     scheduler = start_scheduler(services, owner=replica)
     http = _start_http(services, handler)
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
-    stopping.wait()
+    # Wake up now and then: the kernel may deliver SIGTERM to any thread, and CPython runs
+    # the Python handler only when the main thread next executes bytecode; a bare
+    # stopping.wait() could sleep through the signal for good.
+    while not stopping.wait(SIGNAL_CHECK):
+        pass
     return _stop(services, handler, scheduler, http)
 
 
