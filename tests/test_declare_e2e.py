@@ -69,17 +69,37 @@ def test_happy_path(daemon, emulator, database_url):
     web_calls = [
         c.method for c in emulator.calls if c.method not in ("auth.test", "apps.connections.open")
     ]
-    assert web_calls == [
-        "views.open",
-        "conversations.create",
+    assert web_calls[:2] == ["views.open", "conversations.create"]
+    assert sorted(web_calls[2:]) == [
+        "chat.postMessage",
+        "chat.postMessage",
         "conversations.invite",
-        "chat.postMessage",
         "pins.add",
-        "chat.postMessage",
     ]
     assert emulator.pings == []
     event = daemon.wait_for_event("incident_declared")
     assert event["incident_ref"] == "INC-1" and event["request_id"]
+
+
+def test_once_the_channel_exists_the_other_steps_run_at_once(daemon, emulator, database_url):
+    """The announcement is held by Slack: the invitation, the summary and its pin are done
+    meanwhile, not after it."""
+    announcement = emulator.stall(
+        "chat.postMessage", after_effect=False, when=lambda params: params["channel"] == "incidents"
+    )
+    declare(emulator, "Checkout is down", lead="UBOB")
+    assert announcement.arrived.wait(10)
+
+    def summary_pinned():
+        incidents = incidents_in(database_url)
+        return incidents and incidents[0].summary_pinned
+
+    emulator.wait_for(summary_pinned, what="the summary pinned while the announcement waits")
+    assert emulator.calls_to("conversations.invite")[0].response["ok"]
+    announcement.release()
+    emulator.wait_for(
+        lambda: incidents_in(database_url)[0].announcement_ts, what="the announcement"
+    )
 
 
 def test_invalid_input_is_answered_inline(daemon, emulator, database_url):

@@ -7,7 +7,9 @@ retry never makes anything twice.
 
 from __future__ import annotations
 
+import contextvars
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import structlog
@@ -61,6 +63,34 @@ def complete_setup(
             return False
         return True
 
+    def invite() -> None:
+        step(
+            "invite",
+            "people could not be invited to the incident channel",
+            lambda: _invite(services, incident),
+        )
+
+    def summary() -> None:
+        if incident.summary_ts is None:
+            step(
+                "summary_post",
+                "the summary message was not posted",
+                lambda: _post_summary(services, incident, resuming),
+            )
+        if incident.summary_ts and not incident.summary_pinned:
+            step(
+                "summary_pin",
+                "the summary message was not pinned",
+                lambda: _pin_summary(services, incident),
+            )
+
+    def announce() -> None:
+        step(
+            "announce",
+            f"the announcement in #{services.config.incidents_channel} was not posted",
+            lambda: _announce(services, incident, resuming),
+        )
+
     created_now = False
     if incident.channel_id is None:
         created_now = step(
@@ -68,31 +98,45 @@ def complete_setup(
             "the incident channel could not be created",
             lambda: _create_channel(services, incident),
         )
-    if incident.channel_id and (created_now or resuming):
-        step(
-            "invite",
-            "people could not be invited to the incident channel",
-            lambda: _invite(services, incident),
-        )
-    if incident.channel_id and incident.summary_ts is None:
-        step(
-            "summary_post",
-            "the summary message was not posted",
-            lambda: _post_summary(services, incident, resuming),
-        )
-    if incident.summary_ts and not incident.summary_pinned:
-        step(
-            "summary_pin",
-            "the summary message was not pinned",
-            lambda: _pin_summary(services, incident),
-        )
+    # Once the channel exists, the rest does not depend on each other (only the pin waits
+    # for its summary): the three branches run at once.
+    branches = []
     if incident.announcement_ts is None:
-        step(
-            "announce",
-            f"the announcement in #{services.config.incidents_channel} was not posted",
-            lambda: _announce(services, incident, resuming),
-        )
+        branches.append(announce)
+    if incident.channel_id:
+        branches.append(summary)
+        if created_now or resuming:
+            branches.append(invite)
+    _together(services, branches)
     return failures
+
+
+# The declaration's branches that run beside the declaring thread. Bounded: a burst of
+# declarations queues here instead of opening a connection to Slack per step.
+_BRANCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="klaxon-declare")
+
+
+def _together(services: Services, branches: list) -> None:
+    """Run the branches at once (the first in this thread), each with a database
+    connection and the caller's log context; re-raise what a branch raised."""
+    if not branches:
+        return
+
+    def in_connection(branch) -> None:
+        with services.database.connection_context():
+            branch()
+
+    futures = [
+        _BRANCHES.submit(contextvars.copy_context().run, in_connection, branch)
+        for branch in branches[1:]
+    ]
+    try:
+        branches[0]()
+    finally:
+        raised = [future.exception() for future in futures]
+    for error in raised:
+        if error is not None:
+            raise error
 
 
 def _create_channel(services: Services, incident: Incident) -> None:

@@ -104,9 +104,10 @@ class Stall:
     """Holds calls of one method until released, before or after they take effect: a
     client timeout, or a daemon killed while it waits for Slack's answer."""
 
-    def __init__(self, after_effect: bool, skip: int) -> None:
+    def __init__(self, after_effect: bool, skip: int, when) -> None:
         self.after_effect = after_effect
         self.skip = skip  # calls to let through before the one that is held
+        self.when = when  # which calls count: a predicate on the call's parameters
         self.arrived = threading.Event()
         self.released = threading.Event()
         self.dropped = False
@@ -205,9 +206,10 @@ class SlackEmulator:
         for _ in range(times):
             self.faults[method].append(Fault(status, error, retry_after, after_effect))
 
-    def stall(self, method: str, *, after_effect: bool, skip: int = 0) -> Stall:
-        """Hold a call of `method` (the next one, past `skip`) until the stall is released."""
-        stall = Stall(after_effect, skip)
+    def stall(self, method: str, *, after_effect: bool, skip: int = 0, when=None) -> Stall:
+        """Hold a call of `method` (the next one, past `skip`, of those `when` accepts) until
+        the stall is released."""
+        stall = Stall(after_effect, skip, when or (lambda params: True))
         with self.lock:
             self.stalls[method] = stall
         return stall
@@ -282,7 +284,9 @@ class SlackEmulator:
             self.calls.append(call)
             fault = self.faults[method].popleft() if self.faults[method] else None
             stall = self.stalls.get(method)
-            if stall and stall.skip:
+            if stall and not stall.when(params):
+                stall = None
+            elif stall and stall.skip:
                 stall.skip -= 1
                 stall = None
             elif stall:
