@@ -78,14 +78,18 @@ def _incidents_channel(config: Config, slack: WebClient) -> Check:
     except (SlackApiError, OSError) as error:
         return Check(name, False, f"lookup failed: {error_code(error)}")
     if channel is None:
-        return Check(name, False, "not found; create it or fix [slack].incidents_channel")
-    if not channel.get("is_member"):
-        hint = (
-            "Klaxon joins it on the first announcement"
-            if not channel.get("is_private")
-            else "invite Klaxon with /invite @Klaxon"
+        # Slack lists a private channel only to its members, so "private, Klaxon not
+        # invited" looks exactly like "no such channel".
+        return Check(
+            name,
+            False,
+            "not found; create it or fix [slack].incidents_channel "
+            "(a private channel: /invite @Klaxon in it first)",
         )
-        return Check(name, not channel.get("is_private"), f"the bot is not a member ({hint})")
+    if not channel.get("is_member"):  # public: joined on the first announcement
+        return Check(
+            name, True, "the bot is not a member (Klaxon joins it on the first announcement)"
+        )
     return Check(name, True, f"exists ({channel['id']}), the bot is a member")
 
 

@@ -262,9 +262,14 @@ default = [
     before = len(nudges(emulator, incident))
     time.sleep(8)  # everything falls due, some of it several times, while nobody runs
 
-    daemon_factory(config(update="2s", escalation=escalation))
+    # After the restart the next regular nudge is a minute away, so every nudge seen now is
+    # catch-up: exactly one, however many ticks it missed.
+    daemon_factory(config(update="60s", escalation=escalation))
     emulator.wait_for(lambda: escalations(emulator, 3), timeout=8, what="the catch-up")
-    time.sleep(1.5)  # longer than a tick, shorter than an interval
+    emulator.wait_for(
+        lambda: len(nudges(emulator, incident)) > before, timeout=8, what="the catch-up nudge"
+    )
+    time.sleep(2.5)  # a few more ticks, in which a nudge per missed tick would show
     assert len(nudges(emulator, incident)) == before + 1, "one nudge, not one per missed tick"
     [caught_up] = [
         c
@@ -294,7 +299,9 @@ default = [{ after = "0s", notify = ["#escalations"], repeat = "2s" }]
         times = sorted(c.at for c in nudges(emulator, incident))
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert len(times) >= 5, times
-        assert min(gaps) >= 1.5, f"a nudge was sent twice: {gaps}"
+        # A nudge sent twice is two posts in one tick (a fraction of a second apart); load
+        # may bring two honest nudges, due 2 s apart, closer than 2 s, but not that close.
+        assert min(gaps) >= 0.5, f"a nudge was sent twice: {gaps}"
     repeats = sorted(c.at for c in escalations(emulator))
     assert len(repeats) >= 15
     per_incident = {}
@@ -303,7 +310,7 @@ default = [{ after = "0s", notify = ["#escalations"], repeat = "2s" }]
         per_incident.setdefault(ref, []).append(call.at)
     for times in per_incident.values():
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert min(gaps) >= 1.5, f"an escalation was sent twice: {gaps}"
+        assert min(gaps) >= 0.5, f"an escalation was sent twice: {gaps}"
 
 
 def test_a_failed_declaration_is_completed_later(daemon_factory, emulator, database_url):
