@@ -154,7 +154,7 @@ def _open_store(config: Config):
     return database
 
 
-SOCKET_CLOSE_TIMEOUT = 2.0
+SOCKET_CLOSE_GRACE = 0.5
 # From SIGTERM to exit, at most about this long (socket close, the scheduler's current
 # tick and accepted work share it). deploy/kubernetes.yaml's terminationGracePeriodSeconds
 # must stay above it. Retry waits end at once when stopping, so only a Slack or database
@@ -164,16 +164,16 @@ STOP_BOUND = 10.0
 SIGNAL_CHECK = 0.5
 
 
-def _close_socket(handler: SocketModeHandler) -> None:
-    """Close Socket Mode, but don't let a slow close handshake hold the shutdown.
+def _close_socket(handler: SocketModeHandler) -> threading.Thread:
+    """Start closing Socket Mode (the close frame goes out at once), in the background.
 
-    websocket-client's close waits for the reader thread, which may sit in a blocking read
-    for up to its ping interval (10 s). Envelopes not yet acknowledged are redelivered by
-    Slack to another connection, so nothing is lost by not waiting.
+    websocket-client's close then waits for the reader thread, which may sit in a blocking
+    read for up to its ping interval (10 s). Envelopes not yet acknowledged are redelivered
+    by Slack to another connection, so nothing is lost by not waiting for it.
     """
     closer = threading.Thread(target=handler.close, name="socket-close", daemon=True)
     closer.start()
-    closer.join(SOCKET_CLOSE_TIMEOUT)
+    return closer
 
 
 def _start_http(services: Services, handler) -> OperatorServer | None:
@@ -269,13 +269,14 @@ def _stop(services: Services, handler, scheduler, http) -> int:
     """Stop within STOP_BOUND seconds of the signal (see STOP_BOUND)."""
     deadline = time.monotonic() + STOP_BOUND
     log.info("klaxon_stopping")
-    _close_socket(handler)
+    closer = _close_socket(handler)
     if http:
         http.close()
     scheduler.shutdown(wait=False)
     finished = services.background.shutdown(timeout=max(0.0, deadline - time.monotonic()))
     if not finished:
         log.warning("klaxon_stop_abandoned_work", bound_seconds=STOP_BOUND)
+    closer.join(min(SOCKET_CLOSE_GRACE, max(0.0, deadline - time.monotonic())))
     db.close(services.database)
     log.info("klaxon_stopped", seconds=round(STOP_BOUND - (deadline - time.monotonic()), 2))
     logging.shutdown()
