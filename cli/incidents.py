@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from cli.shared import open_store
-from settings import config as configuration
+from settings.errors import ConfigError
 
 
 def find_incident(ref: str):
@@ -14,7 +14,7 @@ def find_incident(ref: str):
     try:
         target = refs.parse(ref)
     except refs.MalformedRef as error:
-        raise configuration.ConfigError(f"{error}") from None
+        raise ConfigError(f"{error}") from None
     incident = refs.find(target)
     if incident is None:
         raise LookupError(f"no incident {target}")

@@ -15,12 +15,13 @@ from cli.roles import roles
 from cli.shared import EXIT_USAGE, database_failure
 from settings import config as configuration
 from settings.config import Config
+from settings.sources import database_url
 
 
 def _migrate(_args) -> int:
     from store import db, migrate
 
-    url = configuration.database_url(os.environ)
+    url = database_url(os.environ)
     database = db.open_database(url)
     applied = migrate.apply(database)
     db.close(database)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from cli.shared import EXIT_USAGE, open_store, operator
-from settings import config as configuration
+from settings.durations import parse_duration
+from settings.errors import ConfigError
 
 
 def purge(args) -> int:
@@ -13,9 +14,9 @@ def purge(args) -> int:
     from store.fields import utcnow
 
     try:
-        age = configuration.parse_duration(args.older_than)
+        age = parse_duration(args.older_than)
     except ValueError as error:
-        raise configuration.ConfigError(f"purge: --older-than: {error}") from None
+        raise ConfigError(f"purge: --older-than: {error}") from None
     if not args.dry_run and not args.yes:
         print("purge: deleting needs --yes (or look first with --dry-run)", file=sys.stderr)
         return EXIT_USAGE

@@ -6,18 +6,18 @@ import sys
 
 from cli.shared import EXIT_USAGE, open_store, operator
 from settings import config as configuration
+from settings.roles import HOLDER
 
 
 def roles(args) -> int:
     from store import audit
     from store import roles as stored
 
-    holder_pattern = configuration.HOLDER
     database = open_store()
     try:
         if args.action == "list":
             return _list(args.role)
-        if not holder_pattern.fullmatch(args.holder):
+        if not HOLDER.fullmatch(args.holder):
             print(
                 f"roles: {args.holder!r} is not a user id (U…), @usergroup or email",
                 file=sys.stderr,

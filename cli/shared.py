@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from settings import config as configuration
+from settings.errors import ConfigError
+from settings.sources import database_url
 
 EXIT_USAGE = 2
 
@@ -18,13 +19,11 @@ def operator() -> str:
 def open_store():
     from store import db, migrate
 
-    database = db.open_database(configuration.database_url(os.environ))
+    database = db.open_database(database_url(os.environ))
     database.connect()
     if migrate.pending(database):
         database.close()
-        raise configuration.ConfigError(
-            "database error: migrations are pending; run `klaxon migrate` first"
-        )
+        raise ConfigError("database error: migrations are pending; run `klaxon migrate` first")
     return database
 
 
@@ -33,5 +32,5 @@ def database_failure(error: Exception) -> str:
     over several lines)."""
     from store.db import safe_url
 
-    where = safe_url(configuration.database_url(os.environ))
+    where = safe_url(database_url(os.environ))
     return f"database error: {where}: {' '.join(str(error).split())}"
