@@ -26,9 +26,12 @@ run: $(VENV)/.installed
 	$(BIN)/klaxon migrate
 	$(BIN)/klaxon run
 
+# ruff, then import-linter: the arrows between packages ([tool.importlinter] in
+# pyproject.toml, explained in docs/architecture.md).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 # Parallel workers (pytest-xdist), each with its own emulators and PostgreSQL server. The
 # end-to-end tests mostly wait on the daemon, so a 2-core machine runs 3 well; tests go out
@@ -46,4 +49,4 @@ bench: $(VENV)/.installed-test
 	cd bench && ../$(BIN)/python declare.py && ../$(BIN)/python ack.py && ../$(BIN)/python scheduler.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

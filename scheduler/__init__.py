@@ -1,5 +1,7 @@
-"""Timed work in an in-process APScheduler: jobs ask the store what is due and call the same
-workflows the Slack handlers use. No business rules live here."""
+"""Timed work in an in-process APScheduler: the tick asks the store what is due and hands it
+to incident.due_work, the same use cases the Slack handlers run. No business rules live
+here. Beside the tick: pruning expired rate-limit attempts and used signatures, and
+refreshing the members of the @usergroups named in [roles]."""
 
 from __future__ import annotations
 

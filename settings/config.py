@@ -8,16 +8,27 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
+
+from settings import values
+from settings.durations import parse_duration
+from settings.errors import ConfigError
+from settings.roles import parse_roles
+from settings.sources import (
+    DEFAULT_DATABASE_URL,
+    config_path,
+    database_url,
+    log_level,
+    optional_secret,
+    read_document,
+    secret,
+)
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 DEFAULT_API_URL = "https://slack.com/api/"
-DEFAULT_DATABASE_URL = "sqlite:///klaxon.db"
 UPDATE_EVERY = {
     "SEV1": timedelta(minutes=15),
     "SEV2": timedelta(minutes=30),
@@ -25,39 +36,6 @@ UPDATE_EVERY = {
     "SEV4": timedelta(hours=4),
 }
 ALERT_SEVERITIES = {"critical": "SEV1", "error": "SEV2", "warning": "SEV3", "info": "SEV4"}
-MANIFEST_HINT = (
-    "create the Slack app from slack-manifest.yml (README, 'Create the Slack app'), "
-    "then export SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...)"
-)
-
-
-class ConfigError(Exception):
-    """A setting is missing or wrong; the message names it."""
-
-
-_DURATION = re.compile(r"(\d+)\s*([smhd])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# Durations are added to today's date (due times, purge cut-offs), so they must stay well
-# inside what a datetime can hold; a century is more than any setting needs.
-MAX_DURATION = timedelta(days=36500)
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse "45s", "5m", "2h", "1d" or a compound such as "1h30m", up to MAX_DURATION."""
-    if not isinstance(text, str):
-        raise ValueError(f"expected a duration such as '5m', got {text!r}")
-    compact = text.strip().lower()
-    parts = _DURATION.findall(compact)
-    if not compact or "".join(f"{n}{u}" for n, u in parts) != compact.replace(" ", ""):
-        raise ValueError(f"expected a duration such as '45s', '5m', '2h' or '1d', got {text!r}")
-    limit = MAX_DURATION.total_seconds()
-    # Checked digit count first: int() of thousands of digits is refused by Python itself.
-    if any(len(number) > 12 for number, _ in parts) or (
-        sum(int(n) * _UNIT_SECONDS[u] for n, u in parts) > limit
-    ):
-        shown = text if len(text) <= 20 else text[:20] + "…"
-        raise ValueError(f"expected at most {MAX_DURATION.days}d, got {shown!r}")
-    return timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
 
 
 @dataclass(frozen=True)
@@ -111,55 +89,6 @@ class Config:
     alert_auto_resolve: bool = False
 
 
-# --- value parsers: each takes the raw TOML value and returns the typed one or raises ---
-
-
-def _string(pattern: str | None = None, hint: str = "") -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"expected a non-empty string, got {value!r}")
-        if pattern and not re.fullmatch(pattern, value):
-            raise ValueError(f"{hint}, got {value!r}")
-        return value.strip()
-
-    return parse
-
-
-def _integer(low: int, high: int) -> Callable[[Any], int]:
-    def parse(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
-        return value
-
-    return parse
-
-
-def _positive_duration(value: Any) -> timedelta:
-    duration = parse_duration(value)
-    if duration <= timedelta(0):
-        raise ValueError(f"expected a duration above zero, got {value!r}")
-    return duration
-
-
-def _optional_string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
-    return value.strip()
-
-
-def _optional_url(value: Any) -> str:
-    value = _optional_string(value)
-    if value and not re.match(r"https?://", value):
-        raise ValueError(f"expected an http(s) URL, got {value!r}")
-    return value
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
-    return value
-
-
 def _severity(value: Any) -> str:
     if value not in SEVERITIES:
         raise ValueError(f"expected one of {', '.join(SEVERITIES)}, got {value!r}")
@@ -172,73 +101,59 @@ def _severity_map(value: Any) -> dict[str, str]:
     return {str(label): _severity(severity) for label, severity in value.items()}
 
 
-def _template(value: Any) -> str:
-    text = _string()(value)
-    try:
-        text.format_map(_AnyLabels())
-    except (ValueError, IndexError) as error:
-        raise ValueError(f"not a valid {{label}} template: {error}") from None
-    return text
-
-
-class _AnyLabels(dict):
-    def __missing__(self, key):
-        return ""
-
-
-_CHANNEL_NAME = r"[a-z0-9][a-z0-9_-]{0,79}"
 _TARGET = re.compile(r"#[a-z0-9][a-z0-9_-]{0,79}|@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}")
-HOLDER = re.compile(r"@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}|[^@\s]+@[^@\s]+\.[^@\s]+")
 
 _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "slack": {
         "incidents_channel": (
             "incidents_channel",
-            _string(
+            values.string(
                 r"#?[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,}", "expected a channel name or id"
             ),
         ),
         "channel_prefix": (
             "channel_prefix",
-            _string(r"[a-z0-9][a-z0-9_-]{0,19}", "expected lowercase letters, digits, - or _"),
+            values.string(
+                r"[a-z0-9][a-z0-9_-]{0,19}", "expected lowercase letters, digits, - or _"
+            ),
         ),
-        "request_timeout": ("slack_timeout", _positive_duration),
+        "request_timeout": ("slack_timeout", values.positive_duration),
     },
     "ack": {
-        "role": ("ack_role", _string(r"[A-Za-z0-9_.-]+", "expected a role name")),
-        "rate_limit": ("ack_rate_limit", _integer(1, 10_000)),
-        "rate_window": ("ack_rate_window", _positive_duration),
+        "role": ("ack_role", values.string(r"[A-Za-z0-9_.-]+", "expected a role name")),
+        "rate_limit": ("ack_rate_limit", values.integer(1, 10_000)),
+        "rate_window": ("ack_rate_window", values.positive_duration),
     },
     "nudges": {
-        "lead_missing_after": ("lead_missing_after", _positive_duration),
-        "followup_after": ("followup_after", _positive_duration),
+        "lead_missing_after": ("lead_missing_after", values.positive_duration),
+        "followup_after": ("followup_after", values.positive_duration),
     },
     "scheduler": {
-        "tick": ("scheduler_tick", _positive_duration),
-        "retry": ("scheduler_retry", _positive_duration),
+        "tick": ("scheduler_tick", values.positive_duration),
+        "retry": ("scheduler_retry", values.positive_duration),
     },
     "http": {
-        "port": ("http_port", _integer(0, 65535)),
-        "bind": ("http_bind", _string()),
+        "port": ("http_port", values.integer(0, 65535)),
+        "bind": ("http_bind", values.string()),
     },
-    "daemon": {"workers": ("workers", _integer(1, 64))},
+    "daemon": {"workers": ("workers", values.integer(1, 64))},
     "ops_api": {
-        "jwt_audience": ("jwt_audience", _string()),
-        "jwt_issuer": ("jwt_issuer", _optional_string),
-        "jwks_url": ("jwks_url", _optional_url),
-        "legacy_body_signature": ("ops_legacy_body_signature", _boolean),
-        "auth_failure_limit": ("ops_auth_failure_limit", _integer(1, 100_000)),
-        "auth_failure_window": ("ops_auth_failure_window", _positive_duration),
+        "jwt_audience": ("jwt_audience", values.string()),
+        "jwt_issuer": ("jwt_issuer", values.optional_string),
+        "jwks_url": ("jwks_url", values.optional_url),
+        "legacy_body_signature": ("ops_legacy_body_signature", values.boolean),
+        "auth_failure_limit": ("ops_auth_failure_limit", values.integer(1, 100_000)),
+        "auth_failure_window": ("ops_auth_failure_window", values.positive_duration),
     },
     "alerts": {
-        "key_template": ("alert_key_template", _template),
+        "key_template": ("alert_key_template", values.template),
         "severity_label": (
             "alert_severity_label",
-            _string(r"[A-Za-z_][A-Za-z0-9_]*", "expected a label name"),
+            values.string(r"[A-Za-z_][A-Za-z0-9_]*", "expected a label name"),
         ),
         "severity_map": ("alert_severity_map", _severity_map),
         "default_severity": ("alert_default_severity", _severity),
-        "auto_resolve": ("alert_auto_resolve", _boolean),
+        "auto_resolve": ("alert_auto_resolve", values.boolean),
     },
 }
 _COMPOUND_KEYS = {"roles": (), "escalation": (), "nudges": ("update_every",)}
@@ -246,21 +161,6 @@ _COMPOUND_KEYS = {"roles": (), "escalation": (), "nudges": ("update_every",)}
 
 def _fail(key: str, problem: str) -> ConfigError:
     return ConfigError(f"config error: {key}: {problem}")
-
-
-def _parse_roles(table: Any) -> dict[str, tuple[str, ...]]:
-    if not isinstance(table, dict):
-        raise _fail("[roles]", "expected a table of role = [holders]")
-    roles = {}
-    for role, holders in table.items():
-        key = f"[roles].{role}"
-        if not isinstance(holders, list):
-            raise _fail(key, f"expected a list of user ids and @usergroups, got {holders!r}")
-        for holder in holders:
-            if not isinstance(holder, str) or not HOLDER.fullmatch(holder):
-                raise _fail(key, f"expected a user id (U…), @usergroup or email, got {holder!r}")
-        roles[role] = tuple(holders)
-    return roles
 
 
 def _parse_update_every(table: Any, defaults: Mapping[str, timedelta]) -> dict[str, timedelta]:
@@ -272,7 +172,7 @@ def _parse_update_every(table: Any, defaults: Mapping[str, timedelta]) -> dict[s
         if severity not in SEVERITIES:
             raise _fail(key, f"unknown severity; expected one of {', '.join(SEVERITIES)}")
         try:
-            result[severity] = _positive_duration(value)
+            result[severity] = values.positive_duration(value)
         except ValueError as error:
             raise _fail(key, str(error)) from None
     return result
@@ -314,7 +214,7 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
                 if index != len(levels):
                     raise _fail(f"{key}.repeat", "only the last level may repeat")
                 try:
-                    repeat = _positive_duration(level["repeat"])
+                    repeat = values.positive_duration(level["repeat"])
                 except ValueError as error:
                     raise _fail(f"{key}.repeat", str(error)) from None
             if parsed and after < parsed[-1].after:
@@ -331,7 +231,7 @@ def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
         if section not in _SECTIONS and section not in _COMPOUND_KEYS:
             raise _fail(f"[{section}]", "unknown section")
         if section == "roles":
-            settings["roles"] = _parse_roles(table)
+            settings["roles"] = parse_roles(table)
             continue
         if section == "escalation":
             settings["escalation"] = _parse_escalation(table)
@@ -355,91 +255,6 @@ def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _read_secret_file(variable: str, file_name: str) -> str:
-    try:
-        value = Path(file_name).read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise ConfigError(
-            f"config error: {variable}: cannot read {file_name}: {error.strerror}"
-        ) from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config error: {variable}: {file_name} is not UTF-8 text") from None
-    if not value:
-        raise ConfigError(f"config error: {variable}: {file_name} is empty")
-    return value
-
-
-def _secret(env: Mapping[str, str], name: str, prefix: str) -> str:
-    """A token from NAME, or from the file named by NAME_FILE (Kubernetes secrets)."""
-    value = env.get(name, "").strip()
-    file_name = env.get(f"{name}_FILE", "").strip()
-    if not value and file_name:
-        value = _read_secret_file(f"{name}_FILE", file_name)
-    if not value:
-        raise ConfigError(f"config error: {name} is not set: {MANIFEST_HINT}")
-    if not value.startswith(prefix):
-        raise ConfigError(f"config error: {name}: expected a token starting with {prefix}")
-    return value
-
-
-def _optional_secret(env: Mapping[str, str], name: str) -> str:
-    """A secret that may be absent (the feature it enables is then off)."""
-    if not env.get(name, "").strip() and not env.get(f"{name}_FILE", "").strip():
-        return ""
-    return _secret(env, name, "")
-
-
-def config_path(env: Mapping[str, str]) -> Path | None:
-    explicit = env.get("KLAXON_CONFIG", "").strip()
-    if explicit:
-        return Path(explicit)
-    default = Path("config.toml")
-    return default if default.is_file() else None
-
-
-def read_document(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config error: KLAXON_CONFIG: no such file: {path}") from None
-    except IsADirectoryError:
-        raise ConfigError(
-            f"config error: KLAXON_CONFIG: {path} is a directory; name the TOML file in it"
-        ) from None
-    except OSError as error:
-        raise ConfigError(
-            f"config error: KLAXON_CONFIG: cannot read {path}: {error.strerror}"
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config error: {path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"config error: {path}: not UTF-8 text (byte {error.object[error.start]:#04x} "
-            f"at offset {error.start}); TOML files must be UTF-8"
-        ) from None
-
-
-def database_url(env: Mapping[str, str]) -> str:
-    return env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-
-
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-
-
-def log_level(env: Mapping[str, str]) -> str:
-    """LOG_LEVEL, checked with the rest so a typo stops the start with one line."""
-    level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
-    if level not in LOG_LEVELS:
-        raise ConfigError(
-            f"config error: LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, "
-            f"got {env['LOG_LEVEL']!r}"
-        )
-    return level
-
-
 def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -> Config:
     """Build the configuration from the environment and the TOML file it points to."""
     env = os.environ if env is None else env
@@ -448,15 +263,15 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
     if not re.match(r"https?://", api_url):
         raise ConfigError(f"config error: SLACK_API_URL: expected an http(s) URL, got {api_url!r}")
     if require_tokens:
-        bot_token = _secret(env, "SLACK_BOT_TOKEN", "xoxb-")
-        app_token = _secret(env, "SLACK_APP_TOKEN", "xapp-")
+        bot_token = secret(env, "SLACK_BOT_TOKEN", "xoxb-")
+        app_token = secret(env, "SLACK_APP_TOKEN", "xapp-")
     else:
         bot_token = app_token = ""
     hmac_secrets = tuple(
         s
         for s in (
-            _optional_secret(env, "OPS_HMAC_SECRET"),
-            _optional_secret(env, "OPS_HMAC_SECRET_PREVIOUS"),
+            optional_secret(env, "OPS_HMAC_SECRET"),
+            optional_secret(env, "OPS_HMAC_SECRET_PREVIOUS"),
         )
         if s
     )
@@ -466,8 +281,8 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         database_url=database_url(env),
         log_level=log_level(env),
-        ops_jwt_secret=_optional_secret(env, "OPS_JWT_SECRET"),
+        ops_jwt_secret=optional_secret(env, "OPS_JWT_SECRET"),
         ops_hmac_secrets=hmac_secrets,
-        ops_alert_token=_optional_secret(env, "OPS_ALERT_TOKEN"),
+        ops_alert_token=optional_secret(env, "OPS_ALERT_TOKEN"),
         **settings,
     )

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from settings.config import ConfigError, load, parse_duration
+from settings.config import ConfigError, load
+from settings.durations import parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test"}

@@ -1,0 +1,101 @@
+"""`klaxon incidents list|show` and `klaxon report`: incidents read from the store."""
+
+from __future__ import annotations
+
+import json
+
+from cli.shared import open_store
+from settings.errors import ConfigError
+
+
+def find_incident(ref: str):
+    from incident import refs
+
+    try:
+        target = refs.parse(ref)
+    except refs.MalformedRef as error:
+        raise ConfigError(f"{error}") from None
+    incident = refs.find(target)
+    if incident is None:
+        raise LookupError(f"no incident {target}")
+    return incident
+
+
+def report(args) -> int:
+    """The same Markdown report `/incident report` posts in the channel."""
+    from incident.report import markdown
+    from store import followups, incidents
+    from store.fields import utcnow
+
+    database = open_store()
+    try:
+        incident = find_incident(args.ref)
+        text = markdown(
+            incident, incidents.timeline(incident), followups.of(incident), now=utcnow()
+        )
+        print(text, end="")
+        return 0
+    finally:
+        database.close()
+
+
+def incident_json(incident) -> dict:
+    from incident.report import iso
+
+    return {
+        "id": str(incident.id),
+        "ref": incident.display_ref,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "lead": incident.lead_id,
+        "reporter": incident.reporter_id,
+        "channel": incident.channel_name,
+        "incident_key": incident.incident_key,
+        "escalation_level": incident.escalation_level,
+        "declared_at": iso(incident.declared_at),
+        "acknowledged_at": iso(incident.acknowledged_at) if incident.acknowledged_at else None,
+        "acknowledged_by": incident.acknowledged_by_email or incident.acknowledged_by_id,
+        "resolved_at": iso(incident.resolved_at) if incident.resolved_at else None,
+    }
+
+
+def incidents(args) -> int:
+    from store.models import Incident
+
+    database = open_store()
+    try:
+        if args.action == "show":
+            return _show(find_incident(args.ref))
+        query = Incident.select().order_by(Incident.ref.desc())
+        if args.open:
+            query = query.where(Incident.status != "resolved")
+        rows = [incident_json(incident) for incident in query]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        for row in rows:
+            print(
+                f"{row['ref']:<8} {row['severity']} {row['status']:<12} {row['declared_at']}  "
+                f"#{row['channel'] or '-'}  {row['title']}"
+            )
+        if not rows:
+            print("no incidents" + (" open" if args.open else ""))
+        return 0
+    finally:
+        database.close()
+
+
+def _show(incident) -> int:
+    from incident.report import iso
+    from store import incidents as stored
+
+    for key, value in incident_json(incident).items():
+        print(f"{key + ':':<18}{value if value is not None else '—'}")
+    print("timeline:")
+    for event in stored.timeline(incident):
+        print(
+            f"  {iso(event.occurred_at)}  {event.actor_id or 'klaxon':<10} {event.kind:<14} "
+            f"{event.text}"
+        )
+    return 0
