@@ -27,7 +27,8 @@ UPDATE_EVERY = {
 ALERT_SEVERITIES = {"critical": "SEV1", "error": "SEV2", "warning": "SEV3", "info": "SEV4"}
 MANIFEST_HINT = (
     "create the Slack app from slack-manifest.yml (README, 'Create the Slack app'), "
-    "then export SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...)"
+    "then export SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); "
+    "or try `make demo` for a first look without a workspace"
 )
 
 

@@ -1,0 +1,1 @@
+"""`make demo`: Klaxon against the bundled Slack emulator, one incident played end to end."""
