@@ -239,7 +239,12 @@ def run(config: Config) -> int:
     scheduler = start_scheduler(services, owner=replica)
     http = _start_http(services, handler)
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
-    stopping.wait()
+    # A wait with a timeout: CPython runs signal handlers only in the main thread, and when
+    # another of the daemon's threads takes the signal, a wait without a timeout is never
+    # woken to run them (SIGINT then SIGTERM at once, as a Ctrl-C in `make demo` sends,
+    # left about one daemon in four running until it was killed).
+    while not stopping.wait(0.5):
+        pass
     return _stop(services, handler, scheduler, http)
 
 
