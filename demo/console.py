@@ -32,6 +32,7 @@ def help_text(stage: Stage, story: Story) -> list[str]:
         f"Type a command as someone ({people}) to run it in #{story.channel.name}, e.g.",
         "  bob /incident status monitoring      carol /incident note Seeing it too",
         "  alice /incident help                 dave /incident-ack",
+        "(what Klaxon does is printed as it happens; a modal that opens is shown, not filled)",
     ]
 
 
