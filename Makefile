@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DATABASE_URL ?= sqlite:///klaxon.db
 
-.PHONY: run test lint format bench clean
+.PHONY: run demo test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/klaxon migrate
 	$(BIN)/klaxon run
+
+# A first look without a workspace: the real daemon against the bundled Slack emulator
+# (tests/emulator/, which needs the [test] extra), one incident played end to end, then
+# both keep running until Ctrl-C. A fresh SQLite file in a temporary directory, unless
+# DATABASE_URL was set by you (not this Makefile's default).
+demo: $(VENV)/.installed-test
+	$(if $(filter file,$(origin DATABASE_URL)),env -u DATABASE_URL) $(BIN)/python -m demo
 
 # ruff, then import-linter: the arrows between packages ([tool.importlinter] in
 # pyproject.toml, explained in docs/architecture.md).

@@ -15,7 +15,8 @@ DEFAULT_DATABASE_URL = "sqlite:///klaxon.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MANIFEST_HINT = (
     "create the Slack app from slack-manifest.yml (README, 'Create the Slack app'), "
-    "then export SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...)"
+    "then export SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); "
+    "or try `make demo` for a first look without a workspace"
 )
 
 
