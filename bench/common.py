@@ -259,7 +259,8 @@ def running_daemon(url: str, workdir: Path, config: str = BASE_CONFIG):
     """Yield (emulator, daemon) with the daemon (`python -m bot`, its own process)
     connected to an emulator in this process; tear both down after."""
     emulator = SlackEmulator().start()
-    daemon = Daemon(emulator, url, workdir, config=config, env={"LOG_LEVEL": "WARNING"}).start()
+    # INFO, as in production (and the harness waits for the daemon's klaxon_started line).
+    daemon = Daemon(emulator, url, workdir, config=config, env={"LOG_LEVEL": "INFO"}).start()
     try:
         yield emulator, daemon
     finally:
