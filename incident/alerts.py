@@ -18,6 +18,7 @@ from integrations.slack.declare_modal import DESCRIPTION_MAX, IMPACT_MAX, TITLE_
 from integrations.slack.surface import refresh_messages
 from integrations.slack.text import clean, trim
 from store import incidents
+from store.models import Incident
 
 log = structlog.get_logger("klaxon.alerts")
 ALERTMANAGER = "alertmanager"
@@ -66,35 +67,52 @@ def _form(services: Services, alert: Alert, key: str) -> DeclareForm:
 def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = None) -> list:
     """Handle a webhook's alerts in order; returns what happened to each.
 
-    Messages of counted incidents are refreshed once per webhook, after the loop: a webhook
-    of a thousand alerts of one key is a thousand counts but one edit, not a thousand Slack
-    calls that outlast the sender's timeout (and Slack's rate limit).
+    The work grows with the distinct keys, not with the alerts: a webhook of a thousand
+    alerts of one key is one lookup, one transaction for the thousand counts and one edit
+    of the messages, not thousands of queries and Slack calls that outlast the sender's
+    timeout (and Slack's rate limit). Counts are written before anything else happens to
+    an incident, so its timeline keeps the webhook's order.
     """
     results = []
-    counted: set = set()
+    open_incidents: dict[str, Incident | None] = {}  # by key, as looked up in this webhook
+    pending: dict = {}  # incident id -> (incident, texts of firings not yet written)
+    counted: dict = {}  # incident id -> incident, for the edit after the loop
+
+    def write_counts() -> None:
+        for incident, texts in pending.values():
+            incidents.count_alerts(incident, texts)
+            counted[incident.id] = incident
+            log.info("alerts_counted", incident_ref=incident.display_ref, alerts=len(texts))
+        pending.clear()
+
     for alert in alerts:
         key = incident_key(services, alert)
         name = alert.labels.get("alertname") or key
-        existing = incidents.open_by_key(key)
-        if alert.status == "firing":
-            if existing is not None:
-                incident = incidents.count_alert(existing, f"Alert {name} fired again")
-                counted.add(incident.id)
-                action = "counted"
-            else:
-                incident = declare.declare(
-                    services,
-                    _form(services, alert, key),
-                    reporter_id=ALERTMANAGER,
-                    declaration_key=f"alert:{key}:{alert.fingerprint}:{alert.starts_at}"[:255],
-                    request_id=request_id,
-                    incident_key=key,
-                    route=alert.labels.get("route", "")[:255] or None,
-                )
-                action = "declared"
-        elif existing is None:
+        if key not in open_incidents:
+            open_incidents[key] = incidents.open_by_key(key)
+        existing = open_incidents[key]
+        if alert.status == "firing" and existing is not None:
+            pending.setdefault(existing.id, (existing, []))[1].append(f"Alert {name} fired again")
+            results.append(
+                {"incident_key": key, "action": "counted", "incident": existing.display_ref}
+            )
+            continue
+        if alert.status == "resolved" and existing is None:
             results.append({"incident_key": key, "action": "ignored", "incident": None})
             continue
+        write_counts()
+        del open_incidents[key]  # a declaration or a resolution may change what is open
+        if alert.status == "firing":
+            incident = declare.declare(
+                services,
+                _form(services, alert, key),
+                reporter_id=ALERTMANAGER,
+                declaration_key=f"alert:{key}:{alert.fingerprint}:{alert.starts_at}"[:255],
+                request_id=request_id,
+                incident_key=key,
+                route=alert.labels.get("route", "")[:255] or None,
+            )
+            action = "declared"
         else:
             incident = existing
             incidents.add_event(incident, "alert", f"Alert {name} resolved")
@@ -115,6 +133,7 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
             "alert_ingested", incident_key=key, action=action, incident_ref=incident.display_ref
         )
         results.append({"incident_key": key, "action": action, "incident": incident.display_ref})
+    write_counts()
     for incident_id in counted:
         refresh_messages(services, incidents.get(incident_id))  # as it is now, all counted
     return results
