@@ -15,7 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+from incident.vocabulary import SEVERITIES
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///klaxon.db"
 UPDATE_EVERY = {
