@@ -107,11 +107,11 @@ def _find_incident(ref: str):
 
 
 def _report(args) -> int:
-    from handlers.shared.commands import report_markdown
+    from incident.report import for_incident
 
     database = _open_store()
     try:
-        print(report_markdown(_find_incident(args.ref)), end="")
+        print(for_incident(_find_incident(args.ref)), end="")
         return 0
     finally:
         database.close()
