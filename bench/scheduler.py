@@ -18,6 +18,7 @@ from incident.services import Background, Services
 from integrations.slack.client import web_client
 from integrations.slack.people import People
 from integrations.slack.roles import RoleDirectory
+from integrations.slack.surface import SlackSurface
 from observability import logs
 from scheduler.jobs import tick
 from settings.config import Config
@@ -127,7 +128,13 @@ def measure_size(url: str, size: int, emulator: SlackEmulator) -> tuple[float, f
     slack = web_client(config)
     people = People(slack)
     services = Services(
-        config, slack, database, Background(database, 1), people, RoleDirectory({}, people)
+        config,
+        slack,
+        database,
+        Background(database, 1),
+        people,
+        RoleDirectory({}, people),
+        SlackSurface,
     )
     try:
         with database.connection_context():

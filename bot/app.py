@@ -23,7 +23,8 @@ from slack_sdk.errors import SlackApiError
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
-from handlers.actions import nudges as nudge_actions
+from handlers.actions import lead as lead_action
+from handlers.actions import snooze as snooze_action
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
 from handlers.events import others as other_events
@@ -34,8 +35,8 @@ from handlers.views import update as update_view
 from incident.services import Background, Services, new_request_id
 from integrations.slack.client import web_client
 from integrations.slack.people import People
-from integrations.slack.reply import reply
 from integrations.slack.roles import RoleDirectory
+from integrations.slack.surface import SlackSurface
 from observability import logs, metrics
 from scheduler import start as start_scheduler
 from settings.config import Config
@@ -44,11 +45,6 @@ from store import db, due, incidents, migrate
 from web.server import OperatorServer, application
 
 log = structlog.get_logger("klaxon")
-
-TRY_AGAIN = (
-    ":warning: Klaxon cannot reach its database right now, so nothing was changed. "
-    "Try again in a minute."
-)
 
 LISTENERS = (
     incident_command,
@@ -59,7 +55,8 @@ LISTENERS = (
     acknowledge_action,
     incident_form_actions,
     followup_done_action,
-    nudge_actions,
+    snooze_action,
+    lead_action,
     pin_events,
     other_events,  # last: it takes every event the listeners above did not
 )
@@ -203,23 +200,14 @@ def run(config: Config) -> int:
     host = socket.gethostname()
     replica = f"{host}:{os.getpid()}"
 
-    def tell_to_try_again(task_kwargs: dict) -> None:
-        user_id = task_kwargs.get("user_id") or task_kwargs.get("reporter_id")
-        if user_id:
-            reply(
-                slack,
-                user_id=user_id,
-                response_url=task_kwargs.get("response_url"),
-                text=TRY_AGAIN,
-            )
-
     services = Services(
         config=config,
         slack=slack,
         database=database,
-        background=Background(database, config.workers, tell_to_try_again),
+        background=Background(database, config.workers),
         people=people,
         roles=RoleDirectory(config.roles, people),
+        make_surface=SlackSurface,
         replica=replica,
     )
     try:

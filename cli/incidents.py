@@ -23,17 +23,11 @@ def find_incident(ref: str):
 
 def report(args) -> int:
     """The same Markdown report `/incident report` posts in the channel."""
-    from incident.report import markdown
-    from store import followups, incidents
-    from store.fields import utcnow
+    from incident.report import for_incident
 
     database = open_store()
     try:
-        incident = find_incident(args.ref)
-        text = markdown(
-            incident, incidents.timeline(incident), followups.of(incident), now=utcnow()
-        )
-        print(text, end="")
+        print(for_incident(find_incident(args.ref)), end="")
         return 0
     finally:
         database.close()

@@ -1,7 +1,7 @@
 """Alerts from Prometheus Alertmanager: one incident per open incident_key.
 
 A firing alert whose key already has an open incident counts against it (a timeline line
-and a counter on the summary); otherwise it declares one through the same workflow as
+and a counter on the summary); otherwise it declares one through the same use case as
 /incident. A resolved alert is noted on the timeline and, with [alerts].auto_resolve,
 resolves the incident.
 """
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import structlog
 
 from incident import declare, lifecycle
+from incident.access import system_caller
+from incident.declare import DeclareForm
 from incident.services import Services
-from integrations.slack.declare_modal import DESCRIPTION_MAX, IMPACT_MAX, TITLE_MAX, DeclareForm
-from integrations.slack.surface import refresh_messages
-from integrations.slack.text import clean, trim
+from incident.vocabulary import Changes, clean, fit
 from store import incidents
 from store.models import Incident
 
@@ -56,10 +56,10 @@ def _form(services: Services, alert: Alert, key: str) -> DeclareForm:
     description = clean(alert.annotations.get("description") or "")
     description = f"{description}\n\nAlert labels: {labels}".strip()
     return DeclareForm(
-        title=trim(" ".join(title.split()), TITLE_MAX),
+        title=fit(" ".join(title.split()), "title"),
         severity=severity(services, alert),
-        impact=trim(impact, IMPACT_MAX),
-        description=trim(description, DESCRIPTION_MAX),
+        impact=fit(impact, "impact"),
+        description=fit(description, "description"),
         lead_id=None,
     )
 
@@ -105,10 +105,9 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
         if alert.status == "firing":
             incident = declare.declare(
                 services,
+                system_caller(ALERTMANAGER, request_id),
                 _form(services, alert, key),
-                reporter_id=ALERTMANAGER,
                 declaration_key=f"alert:{key}:{alert.fingerprint}:{alert.starts_at}"[:255],
-                request_id=request_id,
                 incident_key=key,
                 route=alert.labels.get("route", "")[:255] or None,
             )
@@ -120,13 +119,10 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
             if services.config.alert_auto_resolve:
                 lifecycle.update(
                     services,
+                    system_caller(ALERTMANAGER, request_id),
                     incident,
-                    actor_id=ALERTMANAGER,
+                    Changes(status="resolved", resolution=f"Alert {name} resolved"),
                     system=True,
-                    changes=lifecycle.Changes(
-                        status="resolved", resolution=f"Alert {name} resolved"
-                    ),
-                    request_id=request_id,
                 )
                 action = "resolved"
         log.info(
@@ -135,5 +131,5 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
         results.append({"incident_key": key, "action": action, "incident": incident.display_ref})
     write_counts()
     for incident_id in counted:
-        refresh_messages(services, incidents.get(incident_id))  # as it is now, all counted
+        services.surface.refreshed(incidents.get(incident_id))  # as it is now, all counted
     return results

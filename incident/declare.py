@@ -1,4 +1,4 @@
-"""Declare: persist the incident, then build its place in Slack.
+"""Declare: persist the incident, then build its place (through the surface).
 
 The incident row is committed before any Slack call, with a reconciliation due time and a
 lease held by the replica that goes on to build it; so no failure, timeout or crash can lose
@@ -10,69 +10,88 @@ row as it goes (channel, summary, announcement), and a step whose answer may hav
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
-from slack_sdk.errors import SlackApiError
 
 from incident import due_times
+from incident.access import Caller
 from incident.services import Services
-from integrations.slack import declaration, declare_modal, messages
-from integrations.slack.client import error_code
-from integrations.slack.declare_modal import DeclareForm
-from integrations.slack.reply import reply
 from store import audit, due, incidents
 from store.fields import utcnow
 from store.models import Incident
 
 log = structlog.get_logger("klaxon.declare")
-SLACK_USER = re.compile(r"[UW][A-Z0-9]+")
 # The declare form lists incidents this recent, so nobody declares the same one twice.
 RECENT_WINDOW = timedelta(minutes=30)
 
 
+@dataclass(frozen=True)
+class DeclareForm:
+    """What a declaration says (from the declare modal, or composed from an alert)."""
+
+    title: str
+    severity: str
+    impact: str
+    description: str
+    lead_id: str | None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The declaration ran; `failures` lists the steps that did not work (kept due for
+    reconciliation), in words the reporter understands."""
+
+    incident: Incident
+    failures: list[str]
+
+
+@dataclass(frozen=True)
+class TakenOver:
+    """Another replica took the declaration over (this one stalled past its lease)."""
+
+    incident: Incident
+
+
 def declare(
     services: Services,
+    caller: Caller,
     form: DeclareForm,
     *,
-    reporter_id: str,
     declaration_key: str | None = None,
-    response_url: str | None = None,
-    request_id: str | None = None,
     incident_key: str | None = None,
     route: str | None = None,
 ) -> Incident:
-    """Record the incident and build it in Slack, in the caller's thread."""
+    """Record the incident and build its place, in the caller's thread."""
     incident, hold = record(
         services,
+        caller,
         form,
-        reporter_id=reporter_id,
         declaration_key=declaration_key,
-        request_id=request_id,
         incident_key=incident_key,
         route=route,
     )
     if hold is not None:
-        build(services, incident, hold, response_url=response_url)
+        build(services, incident, hold)
     return incident
 
 
 def record(
     services: Services,
+    caller: Caller,
     form: DeclareForm,
     *,
-    reporter_id: str,
     declaration_key: str | None = None,
-    request_id: str | None = None,
     incident_key: str | None = None,
     route: str | None = None,
 ) -> tuple[Incident, due.Hold | None]:
-    """Persist the incident, leased to this replica for `build`.
+    """Persist the incident the caller reports, leased to this replica for `build`.
 
     The hold is None when the declaration was seen before (a redelivery): whoever recorded
     it first builds it.
     """
+    reporter_id, request_id = caller.key, caller.request_id
     now = utcnow()
     hold = due.Hold(None, services.replica, now + due.LEASE, due.LEASE)
     incident, created = incidents.declare(
@@ -117,56 +136,24 @@ def record(
     return incident, hold
 
 
-def build(
-    services: Services, incident: Incident, hold: due.Hold, *, response_url: str | None = None
-) -> None:
-    """Create the incident's place in Slack, release the hold, and tell the reporter.
+def build(services: Services, incident: Incident, hold: due.Hold) -> Declared | TakenOver:
+    """Create the incident's place (through the surface) and release the hold.
 
     Whatever fails stays due for reconciliation (backing off); when everything is done the
     reconciliation due time is cleared.
     """
     try:
-        failures = declaration.complete_setup(services, incident, hold, resuming=False)
+        failures = services.surface.build_place(incident, hold, resuming=False)
     except due.HoldLost:
         log.warning("declaration_taken_over", incident_ref=incident.display_ref)
-        return
+        return TakenOver(incident)
     now = utcnow()
     next_try = due_times.next_reconcile(services.config, 0, now) if failures else None
     if not due.release(incident, owner=hold.owner, next_reconcile_at=next_try):
         log.warning("lease_lost", incident_ref=incident.display_ref)
-    if SLACK_USER.fullmatch(incident.reporter_id):  # not when a machine (an alert) declared it
-        tell_reporter(services, incident, failures, response_url)
+    return Declared(incident, failures)
 
 
-def tell_reporter(
-    services: Services, incident: Incident, failures: list[str], response_url: str | None
-) -> None:
-    """Tell the reporter how it went, where they typed /incident."""
-    reply(
-        services.slack,
-        user_id=incident.reporter_id,
-        text=messages.confirmation_text(incident, failures),
-        response_url=response_url,
-    )
-
-
-def open_form(
-    services: Services, *, trigger_id: str, user_id: str, title: str, response_url: str | None
-) -> None:
-    """Open the declare modal. Slack gives us 3 seconds from the command to do it."""
-    metadata = {"response_url": response_url} if response_url else {}
-    recent = incidents.declared_since(utcnow() - RECENT_WINDOW)
-    try:
-        services.slack.views_open(
-            trigger_id=trigger_id, view=declare_modal.modal(title, metadata, recent)
-        )
-    except SlackApiError as error:
-        code = error_code(error)
-        log.warning("declare_form_not_opened", error=code)
-        reply(
-            services.slack,
-            user_id=user_id,
-            response_url=response_url,
-            text=f":warning: The incident form could not open (Slack said: {code}). "
-            "Run /incident again.",
-        )
+def recent() -> list[Incident]:
+    """Incidents declared lately (the declare form offers to join one instead)."""
+    return incidents.declared_since(utcnow() - RECENT_WINDOW)

@@ -1,8 +1,9 @@
 """Timed work on one claimed incident: reconcile a half-done declaration, escalate, nudge
 for a lead or an update, remind about follow-ups. Every rule about *when* lives in
-bot/due_times.py; this module decides nothing about time, it carries the work out.
+incident/due_times.py; this module decides nothing about time, it carries the work out
+through the surface (`services.surface`).
 
-Each piece returns the due times to write back. A Slack failure returns a retry time
+Each piece returns the due times to write back. A failed delivery returns a retry time
 instead, so the work is tried again on a later tick, never lost and never doubled.
 """
 
@@ -11,14 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import structlog
-from slack_sdk.errors import SlackApiError
 
-from incident import declare, due_times
+from incident import due_times
+from incident.ports import Escalation
 from incident.services import Services
-from integrations.slack import declaration, messages
-from integrations.slack.client import error_code
-from integrations.slack.reply import reply
-from integrations.slack.surface import post_joining, refresh_messages
+from incident.vocabulary import is_slack_user
 from observability import metrics
 from settings.durations import humanize
 from store import audit, due, followups, incidents
@@ -51,22 +49,13 @@ def run_due(services: Services, incident: Incident, now: datetime, *, owner: str
         log.warning("lease_lost", incident_ref=incident.display_ref)
 
 
-def _post(services: Services, channel: str, text: str, blocks=None) -> bool:
-    try:
-        post_joining(services, channel, text=text, blocks=blocks)
-        return True
-    except SlackApiError as error:
-        log.warning("timed_post_failed", channel=channel, error=error_code(error))
-        return False
-
-
 def _retry(services: Services, name: str, now: datetime) -> dict:
     return {name: due_times.retry_at(services.config, now)}
 
 
 def _reconcile(services: Services, incident: Incident, now: datetime, owner: str) -> dict:
     hold = due.Hold(incident.id, owner, incident.lease_until, due.LEASE)
-    failures = declaration.complete_setup(services, incident, hold, resuming=True)
+    failures = services.surface.build_place(incident, hold, resuming=True)
     if failures:
         attempts = incident.reconcile_attempts + 1
         log.warning(
@@ -85,14 +74,8 @@ def _reconcile(services: Services, incident: Incident, now: datetime, owner: str
         incident, "reconciled", "Declaration completed after a Slack failure", now=now
     )
     log.info("incident_reconciled", incident_ref=incident.display_ref)
-    if declare.SLACK_USER.fullmatch(incident.reporter_id):
-        reply(
-            services.slack,
-            user_id=incident.reporter_id,
-            text=f":white_check_mark: {incident.display_ref} is complete now: "
-            f"{messages.channel_link(incident.channel_id, incident.channel_name)} exists, "
-            "its summary is pinned and the incident is announced.",
-        )
+    if is_slack_user(incident.reporter_id):
+        services.surface.declaration_completed(incident)
     return {"reconcile_attempts": 0, "next_reconcile_at": None}
 
 
@@ -101,14 +84,8 @@ def _give_up_reconciling(services: Services, incident: Incident, failures, now) 
     listed = "; ".join(failures)
     incidents.add_event(incident, "reconcile_failed", f"Gave up completing: {listed}", now=now)
     log.error("reconcile_gave_up", incident_ref=incident.display_ref, failures=failures)
-    if declare.SLACK_USER.fullmatch(incident.reporter_id):
-        reply(
-            services.slack,
-            user_id=incident.reporter_id,
-            text=f":x: Klaxon stopped retrying {incident.display_ref} after "
-            f"{due_times.RECONCILE_ATTEMPTS} attempts; still missing: {listed}. "
-            "`klaxon check` shows what Slack refuses.",
-        )
+    if is_slack_user(incident.reporter_id):
+        services.surface.declaration_abandoned(incident, failures)
     return {"reconcile_attempts": due_times.RECONCILE_ATTEMPTS, "next_reconcile_at": None}
 
 
@@ -118,9 +95,14 @@ def _escalate(services: Services, incident: Incident, now: datetime) -> dict:
     step = due_times.escalation_step(services.config, incident, now)
     if step is None:
         return {"next_escalation_at": due_times.resume_escalation_at(services.config, incident)}
-    waited = humanize(now - incident.declared_at)
+    escalation = Escalation(
+        level=step.level,
+        skipped=tuple(step.skipped),
+        repeat=step.repeat,
+        waited=humanize(now - incident.declared_at),
+    )
     delivered = [
-        target for target in step.targets if _notify(services, incident, target, step, waited)
+        target for target in step.targets if services.surface.escalate(incident, target, escalation)
     ]
     if not delivered:
         return _retry(services, "next_escalation_at", now)
@@ -146,41 +128,15 @@ def _escalate(services: Services, incident: Incident, now: datetime) -> dict:
     )
     if step.level != incident.escalation_level:
         incident.escalation_level = step.level
-        refresh_messages(services, incident)
+        services.surface.refreshed(incident)
     return {"escalation_level": step.level, "next_escalation_at": step.next_at}
-
-
-def _notify(
-    services: Services, incident: Incident, target: str, step: due_times.EscalationStep, waited: str
-) -> bool:
-    mention, channel = "", target
-    if target.startswith("@"):
-        group_id = services.people.group_id(target)
-        mention = f"<!subteam^{group_id}> " if group_id else f"{target} "
-        channel = services.config.incidents_channel
-    elif target.startswith("#"):
-        channel = target[1:]
-    blocks = messages.escalation_blocks(
-        incident,
-        level=step.level,
-        skipped=step.skipped,
-        repeat=step.repeat,
-        waited=waited,
-        mention=mention,
-    )
-    text = (
-        f"{mention}{incident.severity} {incident.display_ref} is not acknowledged after "
-        f"{waited} (escalation level {step.level})"
-    )
-    return _post(services, channel, text, blocks)
 
 
 def _lead_nudge(services: Services, incident: Incident, now: datetime) -> dict:
     if incident.lead_id or incident.status == "resolved" or not incident.channel_id:
         return {"next_lead_nudge_at": None}
     waited = humanize(now - incident.declared_at)
-    text = f"{incident.display_ref} has had no lead for {waited}"
-    if not _post(services, incident.channel_id, text, messages.lead_nudge_blocks(incident, waited)):
+    if not services.surface.nudge_lead(incident, waited):
         return _retry(services, "next_lead_nudge_at", now)
     incidents.add_event(incident, "nudge", f"Lead nudge after {waited}", now=now)
     metrics.nudges.labels("lead").inc()
@@ -192,10 +148,7 @@ def _update_nudge(services: Services, incident: Incident, now: datetime) -> dict
     if incident.status == "resolved" or not incident.channel_id:
         return {"next_update_nudge_at": None}
     silence = humanize(now - (incident.last_update_at or incident.declared_at))
-    text = f"{incident.display_ref} has had no update for {silence}"
-    if not _post(
-        services, incident.channel_id, text, messages.update_nudge_blocks(incident, silence)
-    ):
+    if not services.surface.nudge_update(incident, silence):
         return _retry(services, "next_update_nudge_at", now)
     incidents.add_event(incident, "nudge", f"Update nudge after {silence} without one", now=now)
     metrics.nudges.labels("update").inc()
@@ -207,8 +160,7 @@ def _followup_reminder(services: Services, incident: Incident, now: datetime) ->
     if incident.status != "resolved":
         return {"next_followup_at": None}
     open_items = [item for item in followups.of(incident) if item.done_at is None]
-    who = incident.lead_id or incident.reporter_id
-    if not _post(services, who, messages.followup_reminder_text(incident, open_items)):
+    if not services.surface.remind_follow_ups(incident, open_items):
         return _retry(services, "next_followup_at", now)
     incidents.add_event(incident, "nudge", "Follow-up reminder sent", now=now)
     metrics.nudges.labels("followup").inc()

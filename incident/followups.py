@@ -2,49 +2,69 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import structlog
 
+from incident.access import Caller
+from incident.outcomes import NotFound
 from incident.services import Services
-from integrations.slack.surface import post_in_channel, refresh_messages
-from integrations.slack.text import escape
-from store import audit, followups
-from store.models import Incident
+from store import audit, followups, incidents
+from store.models import FollowUp, Incident
 
 log = structlog.get_logger("klaxon.followups")
 
 
+@dataclass(frozen=True)
+class Added:
+    incident: Incident
+    item: FollowUp
+
+
+@dataclass(frozen=True)
+class MarkedDone:
+    item: FollowUp
+
+
+@dataclass(frozen=True)
+class AlreadyDone:
+    item: FollowUp
+
+
 def add(
     services: Services,
-    incident: Incident,
+    caller: Caller,
+    incident: Incident | str,
     *,
     text: str,
-    owner_id: str | None,
-    actor_id: str,
-    request_id: str | None = None,
-) -> None:
-    item = followups.add(incident, text, owner_id=owner_id, created_by=actor_id)
+    owner_id: str | None = None,
+) -> Added | NotFound:
+    """Add a follow-up to the incident (or the incident with that id)."""
+    found = incidents.get(incident) if isinstance(incident, str) else incident
+    if found is None:
+        return NotFound(str(incident))
+    item = followups.add(found, text, owner_id=owner_id, created_by=caller.key)
     audit.record(
         "followup_added",
-        actor_id=actor_id,
-        incident=incident,
-        request_id=request_id,
+        actor_id=caller.key,
+        incident=found,
+        request_id=caller.request_id,
         followup_id=item.id,
     )
-    log.info("followup_added", incident_ref=incident.display_ref, followup_id=item.id)
-    owner = f" (owner <@{owner_id}>)" if owner_id else ""
-    post_in_channel(
-        services, incident, f":pushpin: Follow-up added by <@{actor_id}>: {escape(text)}{owner}"
-    )
-    refresh_messages(services, incident)
+    log.info("followup_added", incident_ref=found.display_ref, followup_id=item.id)
+    services.surface.follow_up_added(found, item, caller.key)
+    return Added(found, item)
 
 
-def mark_done(services: Services, *, follow_up_id: str, actor_id: str) -> str:
+def mark_done(
+    services: Services, caller: Caller, follow_up_id: str
+) -> MarkedDone | AlreadyDone | NotFound:
     item = followups.get(follow_up_id)
     if item is None:
-        return "That follow-up no longer exists."
-    if not followups.mark_done(item, by=actor_id):
-        return "That follow-up is already done."
-    audit.record("followup_done", actor_id=actor_id, incident=item.incident, followup_id=item.id)
+        return NotFound(follow_up_id)
+    if not followups.mark_done(item, by=caller.key):
+        return AlreadyDone(item)
+    audit.record("followup_done", actor_id=caller.key, incident=item.incident, followup_id=item.id)
     log.info("followup_done", incident_ref=item.incident.display_ref, followup_id=item.id)
-    refresh_messages(services, item.incident)
-    return f":white_check_mark: Done: {escape(item.text)}"
+    services.surface.refreshed(item.incident)
+    return MarkedDone(item)

@@ -1,65 +1,51 @@
-"""The buttons on nudges: snooze the next update nudge, take or choose the lead."""
+"""The answers to nudges: snooze the next update nudge, take or choose the lead."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from incident import due_times, lifecycle
+from incident.access import Caller
+from incident.acknowledge import AlreadyResolved
+from incident.outcomes import NotFound
 from incident.services import Services
-from integrations.slack.reply import reply
+from incident.vocabulary import Changes, Status
 from store import incidents
 from store.fields import utcnow
+from store.models import Incident
 
 SNOOZE_MINUTES = (30, 120)
 
 
-def snooze(services: Services, *, value: str, user_id: str, response_url: str | None) -> None:
-    def answer(text: str) -> None:
-        reply(services.slack, user_id=user_id, response_url=response_url, text=text)
+@dataclass(frozen=True)
+class Snoozed:
+    incident: Incident
+    minutes: int
 
-    incident_id, _, minutes = value.partition("|")
+
+def snooze(
+    services: Services, caller: Caller, incident_id: str, minutes: int
+) -> Snoozed | AlreadyResolved | NotFound:
+    """Put the next update nudge `minutes` away (one of SNOOZE_MINUTES)."""
     incident = incidents.get(incident_id)
-    if incident is None or not minutes.isdigit() or int(minutes) not in SNOOZE_MINUTES:
-        answer("That nudge no longer applies.")
-        return
-    if incident.status == "resolved":
-        answer(f"{incident.display_ref} is resolved; there is nothing to snooze.")
-        return
+    if incident is None or minutes not in SNOOZE_MINUTES:
+        return NotFound(incident_id)
+    if incident.status == Status.RESOLVED:
+        return AlreadyResolved(incident)
     now = utcnow()
-    incidents.update_fields(incident, **due_times.snoozed(now, int(minutes)))
+    incidents.update_fields(incident, **due_times.snoozed(now, minutes))
     incidents.add_event(
         incident,
         "nudge_snoozed",
         f"Update nudges snoozed for {minutes} min",
-        actor_id=user_id,
+        actor_id=caller.key,
         now=now,
     )
-    answer(f":zzz: {incident.display_ref}: the next update nudge comes in {minutes} min.")
+    return Snoozed(incident, minutes)
 
 
 def set_lead(
-    services: Services,
-    *,
-    incident_id: str,
-    lead_id: str | None,
-    user_id: str,
-    response_url: str | None,
-    request_id: str | None = None,
-) -> None:
-    incident = incidents.get(incident_id)
-    if incident is None or not lead_id:
-        return
-    try:
-        said = lifecycle.update(
-            services,
-            incident,
-            actor_id=user_id,
-            changes=lifecycle.Changes(lead_id=lead_id),
-            request_id=request_id,
-        )
-        text = (
-            f"{incident.display_ref}: {', '.join(said)}."
-            if said
-            else (f"<@{lead_id}> already leads {incident.display_ref}.")
-        )
-    except lifecycle.Refused as refusal:
-        text = str(refusal)
-    reply(services.slack, user_id=user_id, response_url=response_url, text=text)
+    services: Services, caller: Caller, incident_id: str, lead_id: str
+) -> lifecycle.UpdateOutcome:
+    """Someone takes or hands the lead from the lead nudge."""
+    return lifecycle.update(services, caller, incident_id, Changes(lead_id=lead_id))

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import structlog
-from slack_sdk.errors import SlackApiError
 
 from incident.services import Services
-from integrations.slack.client import error_code
-from integrations.slack.text import trim
+from incident.vocabulary import fit
 from store import incidents
 
 log = structlog.get_logger("klaxon.pins")
-PIN_TEXT_MAX = 1000
 
 
 def pinned(services: Services, *, channel_id: str, user_id: str | None, message: dict) -> None:
@@ -19,14 +16,8 @@ def pinned(services: Services, *, channel_id: str, user_id: str | None, message:
     message_ts = message.get("ts")
     if incident is None or not message_ts or message_ts == incident.summary_ts:
         return
-    try:
-        permalink = services.slack.chat_getPermalink(channel=channel_id, message_ts=message_ts)[
-            "permalink"
-        ]
-    except SlackApiError as error:
-        log.warning("permalink_failed", error=error_code(error))
-        permalink = None
-    text = trim(message.get("text") or "(a message without text)", PIN_TEXT_MAX)
+    permalink = services.surface.permalink(incident, message_ts)
+    text = fit(message.get("text") or "(a message without text)", "pin")
     incidents.add_event(
         incident, "pin", text, actor_id=user_id, message_ts=message_ts, permalink=permalink
     )

@@ -1,4 +1,5 @@
-"""The post-incident report: Markdown, a pure function of the incident and its records.
+"""The post-incident report: Markdown, a pure function of the incident and its records
+(`markdown`); `for_incident` reads those records, `publish` posts the report.
 
 Times are ISO-8601 UTC so the report reads the same wherever it is pasted.
 """
@@ -7,7 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from incident.outcomes import Done, NotFound
 from settings.durations import humanize
+from store import followups, incidents
+from store.fields import utcnow
 
 ROOT_CAUSE_PLACEHOLDER = (
     "_To be written by the team: what made this incident possible, and why it was not "
@@ -83,3 +87,17 @@ def markdown(incident, timeline, follow_ups, *, now: datetime) -> str:
 
 def _timeline_text(event) -> str:
     return f"Pinned: {event.text}" if event.kind == "pin" else event.text
+
+
+def for_incident(incident) -> str:
+    """The report of a stored incident, as of now."""
+    return markdown(incident, incidents.timeline(incident), followups.of(incident), now=utcnow())
+
+
+def publish(services, caller, incident_id: str) -> Done | NotFound:
+    """Post the report where the incident's people read it (`/incident report`)."""
+    incident = incidents.get(incident_id)
+    if incident is None:
+        return NotFound(incident_id)
+    services.surface.report_published(incident, for_incident(incident))
+    return Done(incident)

@@ -1,4 +1,4 @@
-"""What the workflows need at run time, built once by the composition root."""
+"""What the use cases need at run time, built once by the composition root."""
 
 from __future__ import annotations
 
@@ -8,16 +8,25 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import peewee
 import structlog
-from slack_sdk import WebClient
 
-from integrations.slack.people import People
-from integrations.slack.roles import RoleDirectory
 from settings.config import Config
 
+if TYPE_CHECKING:  # built by the composition root; the core only calls them
+    from slack_sdk import WebClient
+
+    from incident.ports import IncidentSurface
+    from integrations.slack.people import People
+    from integrations.slack.roles import RoleDirectory
+
 log = structlog.get_logger("klaxon")
+
+
+# Threads for work that must start at once (see Background.submit's `right_away`).
+RIGHT_AWAY_WORKERS = 4
 
 
 def new_request_id() -> str:
@@ -32,17 +41,26 @@ class Background:
     is logged with its traceback and the pool keeps going.
     """
 
-    def __init__(
-        self,
-        database: peewee.Database,
-        workers: int,
-        on_database_error: Callable[[dict], None] | None = None,
-    ) -> None:
+    def __init__(self, database: peewee.Database, workers: int) -> None:
         self._database = database
-        self._on_database_error = on_database_error
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="klaxon-work")
+        self._right_away = ThreadPoolExecutor(
+            max_workers=RIGHT_AWAY_WORKERS, thread_name_prefix="klaxon-now"
+        )
 
-    def submit(self, name: str, task: Callable[..., object], *args, **kwargs) -> None:
+    def submit(
+        self,
+        name: str,
+        task: Callable[..., object],
+        *args,
+        on_database_error: Callable[[], None] | None = None,
+        right_away: bool = False,
+        **kwargs,
+    ) -> None:
+        """Run `task(*args, **kwargs)` on the pool. `on_database_error` is called when the
+        database is away, so the caller can tell the person to try again. `right_away` work
+        (a modal to open while its trigger_id lives) has a small pool of its own, so it
+        never waits behind declarations and alerts."""
         context = structlog.contextvars.get_contextvars()
 
         def run() -> None:
@@ -54,18 +72,23 @@ class Background:
                     # The database is away (restarting, failing over). Nothing was
                     # half-written: each unit of work is one transaction.
                     log.error("database_unavailable", task=name, error=str(error).strip()[:200])
-                    if self._on_database_error:
-                        self._on_database_error(kwargs)
+                    if on_database_error:
+                        on_database_error()
                 except Exception:
                     log.exception("background_task_failed", task=name)
 
-        self._pool.submit(run)
+        (self._right_away if right_away else self._pool).submit(run)
 
     def shutdown(self, timeout: float) -> bool:
         """Finish what was accepted, for at most `timeout` seconds; False if work was still
         running then. What is abandoned is not lost: declarations are persisted before they
         are handed here and completed by reconciliation, other work by its due times."""
-        drain = threading.Thread(target=self._pool.shutdown, name="klaxon-drain", daemon=True)
+
+        def drain_both() -> None:
+            self._right_away.shutdown()
+            self._pool.shutdown()
+
+        drain = threading.Thread(target=drain_both, name="klaxon-drain", daemon=True)
         drain.start()
         drain.join(timeout)
         return not drain.is_alive()
@@ -79,8 +102,13 @@ class Services:
     background: Background
     people: People
     roles: RoleDirectory
+    # How the world hears about incidents (`surface`), built from these services.
+    make_surface: Callable[[Services], IncidentSurface]
     # This process's name in the leases it takes ("<host>:<pid>").
     replica: str = "local:0"
+
+    def __post_init__(self) -> None:
+        self.surface: IncidentSurface = self.make_surface(self)
 
     @cached_property
     def bot_user_id(self) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from incident.vocabulary import SEVERITIES
 from settings import values
 from settings.durations import parse_duration
 from settings.errors import ConfigError
@@ -27,7 +28,6 @@ from settings.sources import (
     secret,
 )
 
-SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 DEFAULT_API_URL = "https://slack.com/api/"
 UPDATE_EVERY = {
     "SEV1": timedelta(minutes=15),

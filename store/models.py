@@ -6,10 +6,8 @@ import uuid
 
 import peewee
 
+from incident.vocabulary import SEVERITIES, STATUSES
 from store.fields import UTCDateTimeField, utcnow
-
-SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
-STATUSES = ("open", "acknowledged", "monitoring", "resolved")
 
 
 class BaseModel(peewee.Model):

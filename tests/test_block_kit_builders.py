@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from integrations.slack import declare_modal, incident_modals, messages
+from integrations.slack import declare_modal, incident_modals, messages, nudge_messages
 from tests.emulator.blockkit import validate_blocks, validate_view
 
 DECLARED = datetime(2026, 11, 22, 10, 2, tzinfo=UTC)
@@ -63,9 +63,9 @@ def built_messages(item: SimpleNamespace, text: str) -> dict[str, list[dict]]:
         "announcement": messages.announcement_blocks(item),
         "awaiting ack": messages.awaiting_ack_blocks([item] * 20),
         "nothing awaiting ack": messages.awaiting_ack_blocks([]),
-        "update nudge": messages.update_nudge_blocks(item, "1 h"),
-        "lead nudge": messages.lead_nudge_blocks(item, "10 min"),
-        "escalation": messages.escalation_blocks(
+        "update nudge": nudge_messages.update_nudge_blocks(item, "1 h"),
+        "lead nudge": nudge_messages.lead_nudge_blocks(item, "10 min"),
+        "escalation": nudge_messages.escalation_blocks(
             item, level=2, skipped=[1], repeat=False, waited="5 min", mention="<!here> "
         ),
     }

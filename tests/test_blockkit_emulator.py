@@ -535,6 +535,33 @@ def test_views_open_answers_invalid_arguments_like_slack(slack, emulator):
     assert emulator.views == {}
 
 
+def test_views_update_answers_like_slack(slack, emulator):
+    trigger_id = "1.trigger"
+    emulator.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": "UALICE"}
+    opened = slack.views_open(trigger_id=trigger_id, view=modal(input_block()))["view"]
+    longer = modal(section("Recent"), input_block())
+
+    def refusal(**params) -> dict:
+        with pytest.raises(SlackApiError) as refused:
+            slack.api_call("views.update", json={"view": longer, **params})
+        return refused.value.response.data
+
+    assert refusal()["error"] == "invalid_arguments", "view_id or external_id is required"
+    assert refusal(view_id="V404")["error"] == "not_found"
+    assert refusal(external_id="nobody")["error"] == "not_found"
+    assert refusal(view_id=opened["id"], hash="stale")["error"] == "hash_conflict"
+    too_long = modal(input_block(), title=plain("A title far longer than 24"))
+    with pytest.raises(SlackApiError) as refused:
+        slack.views_update(view_id=opened["id"], view=too_long)
+    assert refused.value.response["error"] == "invalid_arguments"
+    assert emulator.views[opened["id"]]["blocks"] == opened["blocks"], "nothing changed yet"
+
+    updated = slack.views_update(view_id=opened["id"], hash=opened["hash"], view=longer)["view"]
+    assert updated["id"] == opened["id"] and updated["hash"] != opened["hash"]
+    assert emulator.views[opened["id"]]["blocks"] == longer["blocks"]
+    assert refusal(view_id=opened["id"], hash=opened["hash"])["error"] == "hash_conflict"
+
+
 def post_response(url: str, body: dict) -> tuple[int, bytes]:
     request = urllib.request.Request(
         url, json.dumps(body).encode(), {"Content-Type": "application/json"}

@@ -1,5 +1,6 @@
 import json
 
+from incident.declare import DeclareForm
 from integrations.slack import declare_modal
 from tests.emulator.blockkit import validate_view
 
@@ -31,7 +32,7 @@ def test_a_valid_submission():
         values(title="  Checkout\n down ", lead="UBOB", impact="EU", description="500s")
     )
     assert errors == {}
-    assert form == declare_modal.DeclareForm("Checkout down", "SEV2", "EU", "500s", "UBOB")
+    assert form == DeclareForm("Checkout down", "SEV2", "EU", "500s", "UBOB")
 
 
 def test_errors_are_per_field():

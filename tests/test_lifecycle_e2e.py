@@ -344,8 +344,11 @@ def test_the_report(incident, emulator, database_url, tmp_path):
 
 def test_the_declare_form_lists_recent_incidents(incident, emulator):
     again = emulator.slash_command("/incident", "Checkout broken?")
-    view = emulator.view_opened_by(again["trigger_id"])
-    [recent] = [b for b in view["blocks"] if b.get("block_id") == "recent"]
+    view_id = emulator.view_opened_by(again["trigger_id"])["id"]
+    [recent] = emulator.wait_for(
+        lambda: [b for b in emulator.views[view_id]["blocks"] if b.get("block_id") == "recent"],
+        what="the recent incidents added to the open form",
+    )
     assert "SEV3 INC-1" in recent["text"]["text"]
     assert f"<#{incident.channel_id}>" in recent["text"]["text"]
 

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from integrations.slack import messages
+from integrations.slack.blocks import date_token
 from integrations.slack.text import channel_name, escape, slugify, trim
 from tests.emulator.blockkit import validate_blocks
 
@@ -71,7 +72,7 @@ def test_channel_names_follow_slack_rules():
 
 
 def test_date_tokens_carry_a_fallback():
-    assert messages.date_token(DECLARED) == (
+    assert date_token(DECLARED) == (
         f"<!date^{int(DECLARED.timestamp())}^{{date_short_pretty}} at {{time}}"
         "|2026-11-22 10:02 UTC>"
     )

@@ -15,9 +15,12 @@ import hmac
 
 import falcon
 
-from incident import acknowledge, alerts, refs
+from incident import access, acknowledge, alerts, refs
+from incident.access import Caller
+from incident.outcomes import NotFound
 from incident.report import iso
 from incident.services import Services
+from incident.vocabulary import Actor, Permission
 from web import ops_input
 from web.ops_auth import Authenticator, FailureThrottle, bearer
 from web.ops_errors import OpsError, unauthenticated
@@ -75,31 +78,29 @@ class Ack:
         target = _target(incident_id)
         with services.database.connection_context():
             self._auth.use_signature(request, signature)
-            if not acknowledge.authorize(
-                services,
-                acknowledge.Actor(email=identity),
-                target=incident_id,
-                request_id=request_id,
-            ):
+            caller = Caller(Actor(email=identity), Permission.ACKNOWLEDGE, request_id)
+            if access.check(services, caller, target=incident_id):
                 raise _forbidden(services.config.ack_role)
-            result = acknowledge.acknowledge(
-                services, target=target, email=identity, reason=reason, request_id=request_id
-            )
-        if result.outcome == "rate_limited":
+            outcome = acknowledge.acknowledge(services, caller, target, reason=reason)
+        if isinstance(outcome, acknowledge.RateLimited):
             raise OpsError(
                 falcon.HTTP_429,
                 "RATE_LIMIT_EXCEEDED",
-                result.message,
-                {"Retry-After": str(result.retry_after)},
+                f"Rate limit exceeded, try again in {outcome.retry_after} s",
+                {"Retry-After": str(outcome.retry_after)},
             )
-        if result.outcome == "not_found":
+        if isinstance(outcome, NotFound):
             raise _not_found(incident_id)
-        if result.outcome == "access_denied":
+        if isinstance(outcome, access.Denied):
             raise _forbidden(services.config.ack_role)
-        if result.outcome == "resolved":
-            raise OpsError(falcon.HTTP_409, "INCIDENT_RESOLVED", result.message)
-        body = {"ok": True, "incident": incident_json(result.incident)}
-        if result.outcome == "already_acknowledged":
+        if isinstance(outcome, acknowledge.AlreadyResolved):
+            raise OpsError(
+                falcon.HTTP_409,
+                "INCIDENT_RESOLVED",
+                f"{outcome.incident.display_ref} is resolved; there is nothing to acknowledge.",
+            )
+        body = {"ok": True, "incident": incident_json(outcome.incident)}
+        if isinstance(outcome, acknowledge.AlreadyAcknowledged):
             body["already_acknowledged"] = True
         response.media = body
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from handlers.interaction import of_action
 from incident import acknowledge
-from integrations.slack.messages import ACK_ACTION
+from incident.vocabulary import Permission
+from integrations.slack import replies
+from integrations.slack.blocks import ACK_ACTION
+
+PERMISSION = Permission.ACKNOWLEDGE
 
 
 def handle(ack, body: dict, action: dict, context) -> None:
-    ack()
-    services = context["services"]
-    services.background.submit(
+    of_action(ack, body, context).run(
         "acknowledge_button",
-        acknowledge.from_button,
-        services,
-        user_id=body["user"]["id"],
-        incident_id=action.get("value") or "",
-        response_url=body.get("response_url"),
-        request_id=context["request_id"],
+        PERMISSION,
+        acknowledge.acknowledge,
+        action.get("value") or "",
+        reply_with=replies.ack_reply,
     )
 
 

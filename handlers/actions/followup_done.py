@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from handlers.shared import modals
-from integrations.slack.messages import FOLLOWUP_DONE_ACTION
+from handlers.interaction import of_action
+from incident import followups
+from incident.vocabulary import Permission
+from integrations.slack import replies
+from integrations.slack.blocks import FOLLOWUP_DONE_ACTION
+
+PERMISSION = Permission.FOLLOW_UP
 
 
 def handle(ack, body: dict, action: dict, context) -> None:
-    ack()
-    services = context["services"]
-    services.background.submit(
+    of_action(ack, body, context).run(
         "followup_done",
-        modals.mark_followup_done,
-        services,
-        follow_up_id=action.get("value") or "",
-        user_id=body["user"]["id"],
-        response_url=body.get("response_url"),
+        PERMISSION,
+        followups.mark_done,
+        action.get("value") or "",
+        reply_with=replies.follow_up_done_reply,
     )
 
 

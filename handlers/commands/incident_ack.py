@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from handlers.interaction import of_command
 from incident import acknowledge
+from incident.vocabulary import Permission
+from integrations.slack import replies
+
+PERMISSION = Permission.ACKNOWLEDGE
 
 
 def handle(ack, command: dict, context) -> None:
-    ack()
-    services = context["services"]
-    services.background.submit(
+    of_command(ack, command, context).run(
         "acknowledge_command",
-        acknowledge.from_command,
-        services,
-        user_id=command["user_id"],
+        PERMISSION,
+        acknowledge.acknowledge_typed,
+        command.get("text") or "",
         channel_id=command.get("channel_id", ""),
-        text=command.get("text") or "",
-        response_url=command.get("response_url"),
-        request_id=context["request_id"],
+        reply_with=replies.ack_reply,
     )
 
 

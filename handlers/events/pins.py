@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
+from handlers.interaction import in_background
 from incident import pins
 
 
+def _channel(event: dict) -> str:
+    return event.get("channel_id") or (event.get("item") or {}).get("channel") or ""
+
+
+def _message(event: dict) -> dict:
+    return (event.get("item") or {}).get("message") or {}
+
+
 def pin_added(event: dict, context) -> None:
-    item = event.get("item") or {}
-    services = context["services"]
-    services.background.submit(
+    in_background(
+        context,
         "pin_added",
         pins.pinned,
-        services,
-        channel_id=event.get("channel_id") or item.get("channel") or "",
+        channel_id=_channel(event),
         user_id=event.get("user"),
-        message=item.get("message") or {},
+        message=_message(event),
     )
 
 
 def pin_removed(event: dict, context) -> None:
-    item = event.get("item") or {}
-    services = context["services"]
-    services.background.submit(
+    in_background(
+        context,
         "pin_removed",
         pins.unpinned,
-        services,
-        channel_id=event.get("channel_id") or item.get("channel") or "",
-        message_ts=(item.get("message") or {}).get("ts"),
+        channel_id=_channel(event),
+        message_ts=_message(event).get("ts"),
     )
 
 

@@ -7,12 +7,14 @@ should that be cut short, to the scheduler's reconciliation).
 
 from __future__ import annotations
 
-import peewee
+from dataclasses import replace
 
+from handlers.interaction import DATABASE_AWAY, of_submission
 from incident import declare
-from integrations.slack import declare_modal
+from incident.vocabulary import Permission
+from integrations.slack import declare_modal, replies
 
-DATABASE_DOWN = "Klaxon cannot reach its database right now, so nothing was declared. Try again."
+PERMISSION = Permission.DECLARE
 
 
 def handle(ack, body: dict, view: dict, context) -> None:
@@ -20,28 +22,22 @@ def handle(ack, body: dict, view: dict, context) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    services = context["services"]
-    try:
-        with services.database.connection_context():
-            incident, hold = declare.record(
-                services,
-                form,
-                reporter_id=body["user"]["id"],
-                declaration_key=f"view:{view['id']}",
-                request_id=context["request_id"],
-            )
-    except (peewee.OperationalError, peewee.InterfaceError):
-        ack(response_action="errors", errors={"title": DATABASE_DOWN})
+    # The confirmation goes where /incident was typed, carried in the modal's metadata.
+    interaction = replace(
+        of_submission(body, context),
+        response_url=declare_modal.read_metadata(view).get("response_url"),
+    )
+    recorded = interaction.run_here(
+        PERMISSION, declare.record, form, declaration_key=f"view:{view['id']}"
+    )
+    if recorded is DATABASE_AWAY:
+        ack(response_action="errors", errors={"title": replies.NOT_DECLARED})
         return
     ack()
+    incident, hold = recorded
     if hold is not None:  # None: a redelivery, which the first delivery builds
-        services.background.submit(
-            "declare",
-            declare.build,
-            services,
-            incident,
-            hold,
-            response_url=declare_modal.read_metadata(view).get("response_url"),
+        interaction.finish(
+            "declare", declare.build, incident, hold, reply_with=replies.declared_reply
         )
 
 

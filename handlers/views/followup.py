@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from handlers.shared import modals
+from handlers.interaction import of_submission
+from incident import followups
+from incident.vocabulary import Permission
 from integrations.slack import incident_modals
+
+PERMISSION = Permission.FOLLOW_UP
 
 
 def handle(ack, body: dict, view: dict, context) -> None:
@@ -13,16 +17,14 @@ def handle(ack, body: dict, view: dict, context) -> None:
         return
     ack()
     text, owner_id = parsed
-    services = context["services"]
-    services.background.submit(
+    of_submission(body, context).run(
         "add_followup",
-        modals.apply_followup,
-        services,
-        incident_id=incident_modals.incident_id_of(view),
-        user_id=body["user"]["id"],
+        PERMISSION,
+        followups.add,
+        incident_modals.incident_id_of(view),
         text=text,
         owner_id=owner_id,
-        request_id=context["request_id"],
+        reply_with=lambda _: None,  # the channel line and the summary say it
     )
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import peewee
+from handlers.interaction import DATABASE_AWAY, of_submission
+from incident import lifecycle
+from incident.vocabulary import Changes, Permission
+from integrations.slack import incident_modals, replies
 
-from handlers.shared import modals
-from incident.lifecycle import Changes
-from integrations.slack import incident_modals
+# Declared per modal; what a change needs beyond it (STEER for status, severity, lead)
+# the use case adds from the change itself.
+PERMISSIONS = {
+    incident_modals.UPDATE_CALLBACK: Permission.EDIT,
+    incident_modals.RESOLVE_CALLBACK: Permission.STEER,
+}
 
 
 def _changes(view: dict) -> tuple[Changes | None, dict[str, str]]:
@@ -18,33 +24,30 @@ def _changes(view: dict) -> tuple[Changes | None, dict[str, str]]:
 
 
 def handle(ack, body: dict, view: dict, context) -> None:
-    services = context["services"]
-    user_id = body["user"]["id"]
+    interaction = of_submission(body, context)
+    permission = PERMISSIONS[view["callback_id"]]
     incident_id = incident_modals.incident_id_of(view)
     changes, errors = _changes(view)
     if not errors:
         # A few indexed reads, so a refusal can be shown in the form itself.
-        try:
-            with services.database.connection_context():
-                errors = modals.check_update(
-                    services, incident_id=incident_id, user_id=user_id, changes=changes
-                )
-        except (peewee.OperationalError, peewee.InterfaceError):
-            errors = {"status": "Klaxon cannot reach its database right now. Try again soon."}
+        refused = interaction.run_here(permission, lifecycle.refusal, incident_id, changes)
+        if refused is DATABASE_AWAY:
+            errors = {"status": replies.FORM_DATABASE_DOWN}
+        elif refused is not None:
+            errors = replies.form_errors(refused)
     if errors:
         if view["callback_id"] == incident_modals.RESOLVE_CALLBACK:
             errors = {"resolution": " ".join(errors.values())}
         ack(response_action="errors", errors=errors)
         return
     ack()
-    services.background.submit(
+    interaction.run(
         "apply_update",
-        modals.apply_update,
-        services,
-        incident_id=incident_id,
-        user_id=user_id,
-        changes=changes,
-        request_id=context["request_id"],
+        permission,
+        lifecycle.update,
+        incident_id,
+        changes,
+        reply_with=replies.submitted_change_reply,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+from enum import StrEnum
 
 import structlog
 from slack_sdk import WebClient
@@ -20,6 +21,16 @@ from observability import metrics
 from settings.config import Config
 
 log = structlog.get_logger("klaxon.slack")
+
+
+class SlackCode(StrEnum):
+    """The Slack error codes Klaxon acts on (compare `error_code(error)` with these)."""
+
+    NAME_TAKEN = "name_taken"
+    ALREADY_IN_CHANNEL = "already_in_channel"
+    NOT_IN_CHANNEL = "not_in_channel"
+    ALREADY_PINNED = "already_pinned"
+    CHANNEL_NOT_FOUND = "channel_not_found"
 
 
 def error_code(error: Exception) -> str:

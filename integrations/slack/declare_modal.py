@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from typing import Any
 
+from incident.declare import DeclareForm
+from incident.vocabulary import LIMITS, SEVERITIES, SLACK_USER_ID, Severity
+from integrations.slack.replies import too_long
 from integrations.slack.text import clean, escape, trim
 
 CALLBACK_ID = "declare_incident"
-TITLE_MAX = 100
-IMPACT_MAX = 1000
-DESCRIPTION_MAX = 2500
+RECENT_BLOCK = "recent"
 METADATA_MAX = 3000
-SEVERITY_OPTIONS = (
-    ("SEV1", "SEV1: critical, customers cannot use the product"),
-    ("SEV2", "SEV2: major, a key feature is broken or very slow"),
-    ("SEV3", "SEV3: minor, degraded with a workaround"),
-    ("SEV4", "SEV4: low, cosmetic or internal only"),
-)
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
-
-
-@dataclass(frozen=True)
-class DeclareForm:
-    title: str
-    severity: str
-    impact: str
-    description: str
-    lead_id: str | None
+SEVERITY_MEANING = {
+    Severity.SEV1: "critical, customers cannot use the product",
+    Severity.SEV2: "major, a key feature is broken or very slow",
+    Severity.SEV3: "minor, degraded with a workaround",
+    Severity.SEV4: "low, cosmetic or internal only",
+}
+SEVERITY_OPTIONS = tuple((str(s), f"{s}: {SEVERITY_MEANING[s]}") for s in SEVERITIES)
 
 
 def option(value: str, label: str) -> dict:
@@ -83,7 +73,7 @@ def _recent_blocks(recent) -> list[dict]:
     return [
         {
             "type": "section",
-            "block_id": "recent",
+            "block_id": RECENT_BLOCK,
             "text": {"type": "mrkdwn", "text": trim(text, 3000)},
         },
         {"type": "divider"},
@@ -105,8 +95,8 @@ def modal(title: str = "", metadata: dict | None = None, recent=()) -> dict:
             text_input(
                 "title",
                 "Title",
-                max_length=TITLE_MAX,
-                initial=trim(clean(title), TITLE_MAX),
+                max_length=LIMITS["title"],
+                initial=trim(clean(title), LIMITS["title"]),
                 placeholder="What is broken, in a few words",
             ),
             {
@@ -123,7 +113,7 @@ def modal(title: str = "", metadata: dict | None = None, recent=()) -> dict:
             text_input(
                 "impact",
                 "Impact",
-                max_length=IMPACT_MAX,
+                max_length=LIMITS["impact"],
                 multiline=True,
                 optional=True,
                 placeholder="Who or what is affected, and how",
@@ -131,7 +121,7 @@ def modal(title: str = "", metadata: dict | None = None, recent=()) -> dict:
             text_input(
                 "description",
                 "Description",
-                max_length=DESCRIPTION_MAX,
+                max_length=LIMITS["description"],
                 multiline=True,
                 optional=True,
                 placeholder="What is known so far",
@@ -162,20 +152,20 @@ def parse(values: dict) -> tuple[DeclareForm | None, dict[str, str]]:
     title = " ".join(title.split())
     if not title:
         errors["title"] = "Give the incident a title."
-    elif len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+    elif len(title) > LIMITS["title"]:
+        errors["title"] = too_long("title")
     selected = value_of(values, "severity").get("selected_option") or {}
     severity = selected.get("value")
-    if severity not in {value for value, _ in SEVERITY_OPTIONS}:
+    if severity not in SEVERITIES:
         errors["severity"] = "Choose a severity, SEV1 (worst) to SEV4."
     impact = clean(value_of(values, "impact").get("value") or "")
-    if len(impact) > IMPACT_MAX:
-        errors["impact"] = f"Keep the impact under {IMPACT_MAX} characters."
+    if len(impact) > LIMITS["impact"]:
+        errors["impact"] = too_long("impact")
     description = clean(value_of(values, "description").get("value") or "")
-    if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
+    if len(description) > LIMITS["description"]:
+        errors["description"] = too_long("description")
     lead_id = value_of(values, "lead").get("selected_user") or None
-    if lead_id is not None and not _USER_ID.fullmatch(lead_id):
+    if lead_id is not None and not SLACK_USER_ID.fullmatch(lead_id):
         errors["lead"] = "Pick the lead from the list of people."
     if errors:
         return None, errors

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
-from incident.lifecycle import TRANSITIONS, Changes
+from incident.vocabulary import LIMITS, SLACK_USER_ID, STATUSES, TRANSITIONS, Changes
+from integrations.slack.blocks import STATUS_LABEL
 from integrations.slack.declare_modal import (
-    DESCRIPTION_MAX,
-    IMPACT_MAX,
     SEVERITY_OPTIONS,
-    TITLE_MAX,
     metadata_json,
     option,
     read_metadata,
@@ -21,20 +17,10 @@ from integrations.slack.text import clean, trim
 UPDATE_CALLBACK = "update_incident"
 RESOLVE_CALLBACK = "resolve_incident"
 FOLLOWUP_CALLBACK = "add_followup"
-NOTE_MAX = 2900
-RESOLUTION_MAX = 2900
-FOLLOWUP_MAX = 500
 RESOLVE_EXPLAINED = (
     "Resolving records the time, posts time to acknowledge and to resolve, and tells the "
     "incidents channel."
 )
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
-_STATUS_LABELS = {
-    "open": "Open",
-    "acknowledged": "Acknowledged",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
-}
 
 
 def _modal(callback_id: str, title: str, submit: str, incident, blocks: list[dict]) -> dict:
@@ -76,7 +62,7 @@ def _users(block_id: str, label: str, initial: str | None, optional=True) -> dic
 
 def update_modal(incident) -> dict:
     statuses = [incident.status, *sorted(TRANSITIONS[incident.status])]
-    status_options = [option(s, _STATUS_LABELS[s]) for s in statuses]
+    status_options = [option(s, STATUS_LABEL[s]) for s in statuses]
     severity_options = [option(v, label) for v, label in SEVERITY_OPTIONS]
     current_severity = next(o for o in severity_options if o["value"] == incident.severity)
     return _modal(
@@ -89,28 +75,31 @@ def update_modal(incident) -> dict:
             _select("severity", "Severity", severity_options, current_severity),
             _users("lead", "Lead", incident.lead_id),
             text_input(
-                "title", "Title", max_length=TITLE_MAX, initial=trim(incident.title, TITLE_MAX)
+                "title",
+                "Title",
+                max_length=LIMITS["title"],
+                initial=trim(incident.title, LIMITS["title"]),
             ),
             text_input(
                 "impact",
                 "Impact",
-                max_length=IMPACT_MAX,
+                max_length=LIMITS["impact"],
                 multiline=True,
                 optional=True,
-                initial=trim(incident.impact, IMPACT_MAX),
+                initial=trim(incident.impact, LIMITS["impact"]),
             ),
             text_input(
                 "description",
                 "Description",
-                max_length=DESCRIPTION_MAX,
+                max_length=LIMITS["description"],
                 multiline=True,
                 optional=True,
-                initial=trim(incident.description, DESCRIPTION_MAX),
+                initial=trim(incident.description, LIMITS["description"]),
             ),
             text_input(
                 "note",
                 "Update note (posted in the channel)",
-                max_length=NOTE_MAX,
+                max_length=LIMITS["note"],
                 multiline=True,
                 optional=True,
                 placeholder="What changed, what's next",
@@ -122,13 +111,13 @@ def update_modal(incident) -> dict:
 def parse_update(values: dict) -> tuple[Changes | None, dict[str, str]]:
     errors = {}
     status = (value_of(values, "status").get("selected_option") or {}).get("value")
-    if status not in _STATUS_LABELS:
+    if status not in STATUSES:
         errors["status"] = "Choose a status."
     severity = (value_of(values, "severity").get("selected_option") or {}).get("value")
     if severity not in {v for v, _ in SEVERITY_OPTIONS}:
         errors["severity"] = "Choose a severity."
     lead = value_of(values, "lead").get("selected_user")
-    if lead is not None and not _USER_ID.fullmatch(lead):
+    if lead is not None and not SLACK_USER_ID.fullmatch(lead):
         errors["lead"] = "Pick the lead from the list of people."
     title = " ".join(clean(value_of(values, "title").get("value") or "").split())
     if not title:
@@ -139,10 +128,12 @@ def parse_update(values: dict) -> tuple[Changes | None, dict[str, str]]:
         status=status,
         severity=severity,
         lead_id=lead,
-        title=title[:TITLE_MAX],
-        impact=clean(value_of(values, "impact").get("value") or "")[:IMPACT_MAX],
-        description=clean(value_of(values, "description").get("value") or "")[:DESCRIPTION_MAX],
-        note=clean(value_of(values, "note").get("value") or "")[:NOTE_MAX],
+        title=title[: LIMITS["title"]],
+        impact=clean(value_of(values, "impact").get("value") or "")[: LIMITS["impact"]],
+        description=clean(value_of(values, "description").get("value") or "")[
+            : LIMITS["description"]
+        ],
+        note=clean(value_of(values, "note").get("value") or "")[: LIMITS["note"]],
     ), {}
 
 
@@ -163,7 +154,7 @@ def resolve_modal(incident) -> dict:
             text_input(
                 "resolution",
                 "What fixed it?",
-                max_length=RESOLUTION_MAX,
+                max_length=LIMITS["resolution"],
                 multiline=True,
                 placeholder="The resolution summary, for the report",
             ),
@@ -175,7 +166,7 @@ def parse_resolve(values: dict) -> tuple[str | None, dict[str, str]]:
     resolution = clean(value_of(values, "resolution").get("value") or "")
     if not resolution:
         return None, {"resolution": "Say in a line what resolved it."}
-    return resolution[:RESOLUTION_MAX], {}
+    return resolution[: LIMITS["resolution"]], {}
 
 
 def followup_modal(incident) -> dict:
@@ -188,7 +179,7 @@ def followup_modal(incident) -> dict:
             text_input(
                 "text",
                 "Follow-up",
-                max_length=FOLLOWUP_MAX,
+                max_length=LIMITS["follow_up"],
                 placeholder="An action that prevents a repeat",
             ),
             _users("owner", "Owner", None),
@@ -202,11 +193,11 @@ def parse_followup(values: dict) -> tuple[tuple[str, str | None] | None, dict[st
     errors = {}
     if not text:
         errors["text"] = "Describe the follow-up."
-    if owner is not None and not _USER_ID.fullmatch(owner):
+    if owner is not None and not SLACK_USER_ID.fullmatch(owner):
         errors["owner"] = "Pick the owner from the list of people."
     if errors:
         return None, errors
-    return (text[:FOLLOWUP_MAX], owner), {}
+    return (text[: LIMITS["follow_up"]], owner), {}
 
 
 def incident_id_of(view: dict) -> str:

@@ -1,66 +1,36 @@
-"""Block Kit for incidents: pure functions of an incident, always within Slack's limits.
-
-Every piece of user text passes through `escape` before it lands in mrkdwn, and through
-`trim` so no block exceeds what Slack accepts.
+"""Block Kit for incidents: the pinned summary, the announcement, the reporter's
+confirmation and the list of what waits for acknowledgement. Pure functions of an
+incident, always within Slack's limits: every piece of user text passes through `escape`
+before it lands in mrkdwn, and through `trim` so no block exceeds what Slack accepts.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import datetime
 
+from integrations.slack.blocks import (
+    FALLBACK_MAX,
+    FOLLOWUP_ADD_ACTION,
+    FOLLOWUP_DONE_ACTION,
+    HEADER_MAX,
+    RESOLVE_ACTION,
+    SECTION_MAX,
+    SEVERITY_EMOJI,
+    STATUS_LABEL,
+    UPDATE_ACTION,
+    acknowledge_button,
+    actions,
+    button,
+    channel_link,
+    date_token,
+    field,
+    needs_ack,
+    section,
+    user,
+)
 from integrations.slack.text import escape, trim
 
-SEVERITY_EMOJI = {
-    "SEV1": ":red_circle:",
-    "SEV2": ":large_orange_circle:",
-    "SEV3": ":large_yellow_circle:",
-    "SEV4": ":white_circle:",
-}
-STATUS_LABEL = {
-    "open": "Open",
-    "acknowledged": "Acknowledged",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
-}
-HEADER_MAX = 150
-SECTION_MAX = 3000
-FIELD_MAX = 2000
-FALLBACK_MAX = 3000
-
-
-def date_token(moment: datetime | None) -> str:
-    """A Slack date token: each reader sees the time in their own time zone."""
-    if moment is None:
-        return "—"
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
-
-
-def user(user_id: str | None) -> str:
-    """A mention for a Slack user id; other actors (alertmanager, an email) as plain text."""
-    if not user_id:
-        return "_none yet_"
-    return f"<@{user_id}>" if re.fullmatch(r"[UW][A-Z0-9]+", user_id) else escape(user_id)
-
-
-def channel_link(channel_id: str | None, name: str | None = None) -> str:
-    if channel_id:
-        return f"<#{channel_id}>"
-    return f"#{name}" if name else "_channel not created yet_"
-
-
-def _field(label: str, value: str) -> dict:
-    return {"type": "mrkdwn", "text": trim(f"*{label}*\n{value}", FIELD_MAX)}
-
-
-def _section(label: str, text: str) -> dict:
-    body = escape(text) if text.strip() else "_not given_"
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": trim(f"*{label}*\n{body}", SECTION_MAX)},
-    }
+FOLLOWUPS_SHOWN = 10
 
 
 def headline(incident) -> str:
@@ -74,48 +44,14 @@ def _acknowledgement(incident) -> str:
     return f"{who} {date_token(incident.acknowledged_at)}"
 
 
-ACK_ACTION = "acknowledge"
-UPDATE_ACTION = "incident_update"
-RESOLVE_ACTION = "incident_resolve"
-FOLLOWUP_ADD_ACTION = "followup_add"
-FOLLOWUP_DONE_ACTION = "followup_done"
-FOLLOWUPS_SHOWN = 10
-
-
-def _button(action_id: str, label: str, value: str, style: str | None = None) -> dict:
-    button = {
-        "type": "button",
-        "action_id": action_id,
-        "value": value,
-        "text": {"type": "plain_text", "text": label},
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def acknowledge_button(incident) -> dict:
-    return _button(ACK_ACTION, "Acknowledge", str(incident.id), "primary")
-
-
-def _needs_ack(incident) -> bool:
-    return incident.acknowledged_at is None and incident.status != "resolved"
-
-
-def _actions(buttons: list[dict]) -> list[dict]:
-    if not buttons:
-        return []
-    return [{"type": "actions", "block_id": "incident_actions", "elements": buttons}]
-
-
 def _summary_buttons(incident) -> list[dict]:
     """What the summary offers in the incident's current state (no button is ever dead)."""
     value = str(incident.id)
-    buttons = [acknowledge_button(incident)] if _needs_ack(incident) else []
-    buttons.append(_button(UPDATE_ACTION, "Update", value))
+    buttons = [acknowledge_button(incident)] if needs_ack(incident) else []
+    buttons.append(button(UPDATE_ACTION, "Update", value))
     if incident.status != "resolved":
-        buttons.append(_button(RESOLVE_ACTION, "Resolve", value, "danger"))
-    buttons.append(_button(FOLLOWUP_ADD_ACTION, "Add follow-up", value))
+        buttons.append(button(RESOLVE_ACTION, "Resolve", value, "danger"))
+    buttons.append(button(FOLLOWUP_ADD_ACTION, "Add follow-up", value))
     return buttons
 
 
@@ -138,7 +74,7 @@ def _follow_up_blocks(follow_ups) -> list[dict]:
             },
         }
         if not done:
-            block["accessory"] = _button(FOLLOWUP_DONE_ACTION, "Mark done", str(item.id))
+            block["accessory"] = button(FOLLOWUP_DONE_ACTION, "Mark done", str(item.id))
         blocks.append(block)
     hidden = len(follow_ups) - FOLLOWUPS_SHOWN
     if hidden > 0:
@@ -160,10 +96,10 @@ def _situation_fields(incident) -> list[dict]:
     fields = []
     level = getattr(incident, "escalation_level", 0) or 0
     if level:
-        fields.append(_field("Escalation", f"level {level}"))
+        fields.append(field("Escalation", f"level {level}"))
     alerts = getattr(incident, "alert_count", 0) or 0
     if alerts:
-        fields.append(_field("Alert", f"fired {alerts} time{'s' if alerts > 1 else ''}"))
+        fields.append(field("Alert", f"fired {alerts} time{'s' if alerts > 1 else ''}"))
     return fields
 
 
@@ -182,22 +118,22 @@ def summary_blocks(incident, follow_ups=()) -> list[dict]:
         {
             "type": "section",
             "fields": [
-                _field("Status", STATUS_LABEL.get(incident.status, incident.status)),
-                _field("Severity", f"{SEVERITY_EMOJI.get(severity, '')} {severity}".strip()),
-                _field("Lead", user(incident.lead_id)),
-                _field("Reporter", user(incident.reporter_id)),
-                _field("Declared", date_token(incident.declared_at)),
-                _field("Acknowledged", _acknowledgement(incident)),
+                field("Status", STATUS_LABEL.get(incident.status, incident.status)),
+                field("Severity", f"{SEVERITY_EMOJI.get(severity, '')} {severity}".strip()),
+                field("Lead", user(incident.lead_id)),
+                field("Reporter", user(incident.reporter_id)),
+                field("Declared", date_token(incident.declared_at)),
+                field("Acknowledged", _acknowledgement(incident)),
                 *_situation_fields(incident),
             ],
         },
-        _section("Impact", incident.impact),
-        _section("Description", incident.description),
+        section("Impact", incident.impact),
+        section("Description", incident.description),
     ]
     if incident.latest_update.strip():
-        blocks.append(_section("Latest update", incident.latest_update))
+        blocks.append(section("Latest update", incident.latest_update))
     if incident.resolved_at is not None:
-        blocks.append(_section(f"Resolved {date_token(incident.resolved_at)}", incident.resolution))
+        blocks.append(section(f"Resolved {date_token(incident.resolved_at)}", incident.resolution))
     blocks.extend(_follow_up_blocks(follow_ups))
     blocks.append(
         {
@@ -210,7 +146,7 @@ def summary_blocks(incident, follow_ups=()) -> list[dict]:
             ],
         }
     )
-    return blocks + _actions(_summary_buttons(incident))
+    return blocks + actions(_summary_buttons(incident))
 
 
 def summary_text(incident) -> str:
@@ -232,7 +168,7 @@ def announcement_blocks(incident) -> list[dict]:
     )
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": trim(lines, SECTION_MAX)}}]
     if incident.impact.strip():
-        blocks.append(_section("Impact", incident.impact))
+        blocks.append(section("Impact", incident.impact))
     blocks.append(
         {
             "type": "context",
@@ -241,7 +177,7 @@ def announcement_blocks(incident) -> list[dict]:
             ],
         }
     )
-    return blocks + _actions([acknowledge_button(incident)] if _needs_ack(incident) else [])
+    return blocks + actions([acknowledge_button(incident)] if needs_ack(incident) else [])
 
 
 def announcement_text(incident) -> str:
@@ -299,83 +235,3 @@ def awaiting_ack_blocks(waiting) -> list[dict]:
             }
         )
     return blocks
-
-
-LEAD_TAKE_ACTION = "lead_take"
-LEAD_CHOOSE_ACTION = "lead_choose"
-SNOOZE_CHOICES = ((30, "Snooze 30 min"), (120, "Snooze 2 h"))
-# Slack refuses a block whose elements share an action_id, so each Snooze button has its own
-# ("nudge_snooze:30"); the handler listens to them all.
-SNOOZE_ACTION_PREFIX = "nudge_snooze:"
-SNOOZE_ACTIONS = re.compile(rf"^{re.escape(SNOOZE_ACTION_PREFIX)}\d+$")
-
-
-def update_nudge_blocks(incident, silence: str) -> list[dict]:
-    who = user(incident.lead_id or incident.reporter_id)
-    text = (
-        f":bell: {who} {incident.display_ref} has had no update for {silence}. "
-        "Post one so everyone knows where things stand."
-    )
-    value = str(incident.id)
-    buttons = [_button(UPDATE_ACTION, "Post update", value, "primary")]
-    buttons += [
-        _button(f"{SNOOZE_ACTION_PREFIX}{minutes}", label, f"{value}|{minutes}")
-        for minutes, label in SNOOZE_CHOICES
-    ]
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "actions", "block_id": "nudge_actions", "elements": buttons},
-    ]
-
-
-def lead_nudge_blocks(incident, waited: str) -> list[dict]:
-    text = (
-        f":bust_in_silhouette: {incident.display_ref} has had no lead for {waited}. "
-        "Someone needs to coordinate the response."
-    )
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "actions",
-            "block_id": f"lead|{incident.id}",
-            "elements": [
-                _button(LEAD_TAKE_ACTION, "Take the lead", str(incident.id), "primary"),
-                {
-                    "type": "users_select",
-                    "action_id": LEAD_CHOOSE_ACTION,
-                    "placeholder": {"type": "plain_text", "text": "Choose lead"},
-                },
-            ],
-        },
-    ]
-
-
-def escalation_blocks(
-    incident, *, level: int, skipped, repeat: bool, waited: str, mention: str = ""
-) -> list[dict]:
-    note = ""
-    if skipped:
-        note = f" (level {', '.join(map(str, skipped))} fell due while Klaxon was away)"
-    elif repeat:
-        note = " (again)"
-    text = (
-        f":rotating_light: {mention}*{incident.severity} {incident.display_ref}* is not "
-        f"acknowledged after {waited}: escalation level {level}{note}.\n"
-        f"{escape(incident.title)} · "
-        f"{channel_link(incident.channel_id, incident.channel_name)}"
-    )
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": trim(text.strip(), 3000)}},
-        *_actions([acknowledge_button(incident)] if _needs_ack(incident) else []),
-    ]
-
-
-def followup_reminder_text(incident, open_items) -> str:
-    lines = "\n".join(f"• {escape(item.text)}" for item in open_items[:20]) or "• none open"
-    return (
-        f":clipboard: {incident.display_ref} ({escape(incident.title)}) was resolved "
-        f"{date_token(incident.resolved_at)}. Open follow-ups:\n{lines}\n"
-        f"Finish the report: `/incident report` in "
-        f"{channel_link(incident.channel_id, incident.channel_name)}, or "
-        f"`klaxon report {incident.display_ref}`."
-    )

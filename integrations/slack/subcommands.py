@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from incident.vocabulary import LIMITS, SETTABLE_STATUSES, SLACK_USER_ID
+from integrations.slack.replies import too_long
 from integrations.slack.text import clean
 
-USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-STATUSES = ("acknowledged", "monitoring", "resolved")
+USER_MENTION = re.compile(rf"<@({SLACK_USER_ID.pattern})(?:\|[^>]*)?>")
 HELP = """*Klaxon: /incident*
 Anywhere:
 • `/incident [title]`: declare an incident (a short form opens)
@@ -74,7 +75,7 @@ def parse(text: str, *, user_id: str) -> Subcommand | None:
         value = rest.lower()
         if value == "open":
             raise SubcommandError("An incident cannot go back to open.")
-        if value not in STATUSES:
+        if value not in SETTABLE_STATUSES:
             raise SubcommandError("Use `/incident status acknowledged|monitoring|resolved`.")
         return Subcommand(name, value)
     if name == "severity":
@@ -91,4 +92,6 @@ def parse(text: str, *, user_id: str) -> Subcommand | None:
         return Subcommand(name, match.group(1))
     if name in _NEEDS_TEXT and not rest:
         raise SubcommandError(f"Write the text after it: `/incident {words[0].lower()} …`.")
+    if name == "followup" and len(rest) > LIMITS["follow_up"]:
+        raise SubcommandError(too_long("follow_up"))
     return Subcommand(name, rest)

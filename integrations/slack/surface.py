@@ -1,81 +1,292 @@
-"""Keep the pinned summary and the announcement true: edit them in place, never re-post."""
+"""SlackSurface: how Slack shows what happens to an incident (`incident.ports.IncidentSurface`).
+
+It owns the wording of the lines in the incident channel and the incidents channel, keeps
+the pinned summary and the announcement true (edited in place, never re-posted), and sends
+what time brings (escalations, nudges, reminders). Blocks come from `messages` and
+`nudge_messages`. A failed Slack call is logged, never raised: the incident is already
+saved; methods that return a bool say whether the message went out.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import structlog
 from slack_sdk.errors import SlackApiError
 
+from incident.due_times import RECONCILE_ATTEMPTS
+from incident.ports import Change, Escalation
 from incident.services import Services
-from integrations.slack import messages
-from integrations.slack.client import error_code, find_channel
+from incident.timeline import durations
+from incident.vocabulary import Actor, is_raised
+from integrations.slack import messages, nudge_messages
+from integrations.slack.blocks import channel_link
+from integrations.slack.client import SlackCode, error_code, find_channel
+from integrations.slack.replies import direct_message
+from integrations.slack.text import escape, trim
+from observability import metrics
 from store import followups
-from store.models import Incident
+from store.due import Hold
+from store.models import FollowUp, Incident
 
-log = structlog.get_logger("klaxon.sync")
+log = structlog.get_logger("klaxon.surface")
+REPORT_MAX = 38_000
 
 
-def refresh_messages(services: Services, incident: Incident) -> None:
-    items = followups.of(incident)
-    edits = (
-        (
-            incident.channel_id,
-            incident.summary_ts,
-            messages.summary_text,
-            lambda i: messages.summary_blocks(i, items),
-        ),
-        (
-            incident.announcement_channel_id,
-            incident.announcement_ts,
-            messages.announcement_text,
-            messages.announcement_blocks,
-        ),
-    )
-    for channel, ts, text, blocks in edits:
-        if not (channel and ts):
-            continue
-        try:
-            services.slack.chat_update(
-                channel=channel, ts=ts, text=text(incident), blocks=blocks(incident)
+def mention(actor: Actor) -> str:
+    return f"<@{actor.user_id}>" if actor.user_id else escape(actor.email or "someone")
+
+
+class SlackSurface:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    # ----- the declaration -----
+
+    def build_place(self, incident: Incident, hold: Hold, *, resuming: bool) -> list[str]:
+        # Imported here: declaration's steps use post_joining from this module.
+        from integrations.slack import declaration
+
+        return declaration.complete_setup(self._services, incident, hold, resuming=resuming)
+
+    def declaration_completed(self, incident: Incident) -> None:
+        direct_message(
+            self._services.slack,
+            incident.reporter_id,
+            f":white_check_mark: {incident.display_ref} is complete now: "
+            f"{channel_link(incident.channel_id, incident.channel_name)} exists, "
+            "its summary is pinned and the incident is announced.",
+        )
+
+    def declaration_abandoned(self, incident: Incident, failures: Sequence[str]) -> None:
+        direct_message(
+            self._services.slack,
+            incident.reporter_id,
+            f":x: Klaxon stopped retrying {incident.display_ref} after "
+            f"{RECONCILE_ATTEMPTS} attempts; still missing: {'; '.join(failures)}. "
+            "`klaxon check` shows what Slack refuses.",
+        )
+
+    # ----- what people did -----
+
+    def acknowledged(self, incident: Incident, actor: Actor, reason: str) -> None:
+        because = f": {escape(reason)}" if reason else ""
+        via = "" if actor.user_id else " (ops API)"
+        self._in_channel(
+            incident,
+            f":white_check_mark: {incident.display_ref} "
+            f"acknowledged by {mention(actor)}{via}{because}",
+        )
+        self.refreshed(incident)
+
+    def updated(self, incident: Incident, change: Change) -> None:
+        ref, by = incident.display_ref, f"<@{change.actor_id}>"
+        before, after = change.before, change.after
+        if change.note:
+            self._in_channel(incident, f":memo: *Update* from {by}:\n{escape(change.note)}")
+        if change.changed("lead_id"):
+            self._invite_lead(incident, after["lead_id"])
+        steered = any(change.changed(name) for name in ("status", "severity", "lead_id"))
+        if steered and after.get("status") != "resolved":
+            self._in_channel(
+                incident, f":arrows_counterclockwise: {ref}: {_steering(change)} (by {by})"
             )
+        if change.changed("severity") and is_raised(before["severity"], after["severity"]):
+            self._announce(
+                incident,
+                f":arrow_up: {ref} raised to *{after['severity']}* "
+                f"(was {before['severity']}): {escape(incident.title)} · <#{incident.channel_id}>",
+            )
+        if after.get("status") == "resolved":
+            self._resolved(incident, by)
+        elif before.get("status") == "resolved":
+            self._in_channel(incident, f":rotating_light: {ref} reopened by {by}")
+            self._announce(
+                incident,
+                f":rotating_light: {ref} reopened ({incident.status}): {escape(incident.title)}"
+                + (f" · <#{incident.channel_id}>" if incident.channel_id else ""),
+            )
+        self.refreshed(incident)
+
+    def _resolved(self, incident: Incident, by: str) -> None:
+        to_ack, to_resolve = durations(incident)
+        metrics.time_to_resolve.observe(
+            (incident.resolved_at - incident.declared_at).total_seconds()
+        )
+        resolution = f"\n>{escape(incident.resolution)}" if incident.resolution else ""
+        self._in_channel(
+            incident,
+            f":white_check_mark: {incident.display_ref} resolved by {by}.{resolution}\n"
+            f"Time to acknowledge: *{to_ack}* · time to resolve: *{to_resolve}*\n"
+            "Next: `/incident report` for the post-incident report, `/incident followup …` "
+            "for action items.",
+        )
+        self._announce(
+            incident,
+            f":white_check_mark: {incident.display_ref} resolved after {to_resolve}:"
+            f" {escape(incident.title)}",
+        )
+
+    def _invite_lead(self, incident: Incident, lead_id: str) -> None:
+        if not incident.channel_id:
+            return
+        try:
+            self._services.slack.conversations_invite(channel=incident.channel_id, users=lead_id)
+        except Exception as error:  # already in the channel, or not invitable: not fatal
+            log.info("lead_not_invited", error=str(error)[:200])
+
+    def follow_up_added(self, incident: Incident, item: FollowUp, actor_id: str) -> None:
+        owner = f" (owner <@{item.owner_id}>)" if item.owner_id else ""
+        self._in_channel(
+            incident,
+            f":pushpin: Follow-up added by <@{actor_id}>: {escape(item.text)}{owner}",
+        )
+        self.refreshed(incident)
+
+    def report_published(self, incident: Incident, markdown: str) -> None:
+        self._in_channel(
+            incident,
+            f"*Post-incident report for {incident.display_ref}* (Markdown, copy it "
+            f"into your docs):\n```\n{escape(trim(markdown, REPORT_MAX))}\n```",
+        )
+
+    def refreshed(self, incident: Incident) -> None:
+        items = followups.of(incident)
+        edits = (
+            (
+                incident.channel_id,
+                incident.summary_ts,
+                messages.summary_text,
+                lambda i: messages.summary_blocks(i, items),
+            ),
+            (
+                incident.announcement_channel_id,
+                incident.announcement_ts,
+                messages.announcement_text,
+                messages.announcement_blocks,
+            ),
+        )
+        for channel, ts, text, blocks in edits:
+            if not (channel and ts):
+                continue
+            try:
+                self._services.slack.chat_update(
+                    channel=channel, ts=ts, text=text(incident), blocks=blocks(incident)
+                )
+            except SlackApiError as error:
+                log.warning(
+                    "message_update_failed",
+                    channel=channel,
+                    error=error_code(error),
+                    incident_ref=incident.display_ref,
+                )
+
+    # ----- what time brought -----
+
+    def escalate(self, incident: Incident, target: str, escalation: Escalation) -> bool:
+        """`@group` is mentioned in the incidents channel, `#channel` is posted to, anything
+        else (a user id) gets a direct message."""
+        mention_text, channel = "", target
+        if target.startswith("@"):
+            group_id = self._services.people.group_id(target)
+            mention_text = f"<!subteam^{group_id}> " if group_id else f"{target} "
+            channel = self._services.config.incidents_channel
+        elif target.startswith("#"):
+            channel = target[1:]
+        blocks = nudge_messages.escalation_blocks(
+            incident,
+            level=escalation.level,
+            skipped=escalation.skipped,
+            repeat=escalation.repeat,
+            waited=escalation.waited,
+            mention=mention_text,
+        )
+        text = (
+            f"{mention_text}{incident.severity} {incident.display_ref} is not acknowledged after "
+            f"{escalation.waited} (escalation level {escalation.level})"
+        )
+        return self._timed_post(channel, text, blocks)
+
+    def nudge_lead(self, incident: Incident, waited: str) -> bool:
+        return self._timed_post(
+            incident.channel_id,
+            f"{incident.display_ref} has had no lead for {waited}",
+            nudge_messages.lead_nudge_blocks(incident, waited),
+        )
+
+    def nudge_update(self, incident: Incident, silence: str) -> bool:
+        return self._timed_post(
+            incident.channel_id,
+            f"{incident.display_ref} has had no update for {silence}",
+            nudge_messages.update_nudge_blocks(incident, silence),
+        )
+
+    def remind_follow_ups(self, incident: Incident, open_items: Sequence[FollowUp]) -> bool:
+        return self._timed_post(
+            incident.lead_id or incident.reporter_id,
+            nudge_messages.followup_reminder_text(incident, list(open_items)),
+        )
+
+    def _timed_post(self, channel: str, text: str, blocks=None) -> bool:
+        try:
+            post_joining(self._services, channel, text=text, blocks=blocks)
+            return True
+        except SlackApiError as error:
+            log.warning("timed_post_failed", channel=channel, error=error_code(error))
+            return False
+
+    # ----- the incident's channel -----
+
+    def permalink(self, incident: Incident, message_ts: str) -> str | None:
+        try:
+            return self._services.slack.chat_getPermalink(
+                channel=incident.channel_id, message_ts=message_ts
+            )["permalink"]
+        except SlackApiError as error:
+            log.warning("permalink_failed", error=error_code(error))
+            return None
+
+    def _in_channel(self, incident: Incident, text: str) -> None:
+        """A line in the incident channel (the timeline people read)."""
+        if not incident.channel_id:
+            return
+        try:
+            self._services.slack.chat_postMessage(channel=incident.channel_id, text=text)
         except SlackApiError as error:
             log.warning(
-                "message_update_failed",
+                "channel_post_failed", error=error_code(error), incident_ref=incident.display_ref
+            )
+
+    def _announce(self, incident: Incident, text: str) -> None:
+        """A line in the incidents channel (severity raised, resolved, reopened).
+
+        It goes where the incident's announcement went, by channel id, so it lands beside
+        it even if the incidents channel was renamed or the setting changed since. When the
+        announcement was never posted (its step still failing), the configured channel is
+        used, joining it first like the announcement would.
+        """
+        channel = incident.announcement_channel_id or self._services.config.incidents_channel
+        try:
+            post_joining(self._services, channel, text=text)
+        except SlackApiError as error:
+            log.warning(
+                "announcement_failed",
                 channel=channel,
                 error=error_code(error),
                 incident_ref=incident.display_ref,
             )
 
 
-def post_in_channel(services: Services, incident: Incident, text: str) -> None:
-    """A line in the incident channel (the timeline people read)."""
-    if not incident.channel_id:
-        return
-    try:
-        services.slack.chat_postMessage(channel=incident.channel_id, text=text)
-    except SlackApiError as error:
-        log.warning(
-            "channel_post_failed", error=error_code(error), incident_ref=incident.display_ref
-        )
-
-
-def announce(services: Services, incident: Incident, text: str) -> None:
-    """A line in the incidents channel (severity raised, resolved, reopened).
-
-    It goes where the incident's announcement went, by channel id, so it lands beside it
-    even if the incidents channel was renamed or the setting changed since. When the
-    announcement was never posted (its step still failing), the configured channel is used,
-    joining it first like the announcement would.
-    """
-    channel = incident.announcement_channel_id or services.config.incidents_channel
-    try:
-        post_joining(services, channel, text=text)
-    except SlackApiError as error:
-        log.warning(
-            "announcement_failed",
-            channel=channel,
-            error=error_code(error),
-            incident_ref=incident.display_ref,
-        )
+def _steering(change: Change) -> str:
+    before, after = change.before, change.after
+    parts = []
+    if change.changed("status"):
+        parts.append(f"status *{before['status']}* → *{after['status']}*")
+    if change.changed("severity"):
+        parts.append(f"severity *{before['severity']}* → *{after['severity']}*")
+    if change.changed("lead_id"):
+        parts.append(f"lead <@{after['lead_id']}>")
+    return ", ".join(parts)
 
 
 def post_joining(services: Services, channel: str, **message):
@@ -84,10 +295,12 @@ def post_joining(services: Services, channel: str, **message):
     try:
         return services.slack.chat_postMessage(channel=channel, **message)
     except SlackApiError as error:
-        if error_code(error) != "not_in_channel":
+        if error_code(error) != SlackCode.NOT_IN_CHANNEL:
             raise
     found = find_channel(services.slack, channel)
     if found is None:
-        raise SlackApiError("channel not found", {"ok": False, "error": "channel_not_found"})
+        raise SlackApiError(
+            "channel not found", {"ok": False, "error": SlackCode.CHANNEL_NOT_FOUND.value}
+        )
     services.slack.conversations_join(channel=found["id"])
     return services.slack.chat_postMessage(channel=channel, **message)

@@ -1,10 +1,14 @@
-"""Text rules: escaping user text for Slack, trimming to Slack's limits, channel names."""
+"""Text rules for Slack: escaping user text, reading command text, channel names."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from datetime import datetime
+
+# The one rule for cleaning and trimming text, for Slack text too.
+from incident.vocabulary import clean as clean
+from incident.vocabulary import trim as trim
 
 CHANNEL_NAME_MAX = 80
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
@@ -17,16 +21,6 @@ def escape(text: str) -> str:
     and pings nobody.
     """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def trim(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def clean(text: str) -> str:
-    """Drop control characters (keeping newlines and tabs) and surrounding blanks."""
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
 
 
 def slugify(text: str) -> str:

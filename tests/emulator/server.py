@@ -459,6 +459,46 @@ class SlackEmulator:
         self.view_by_trigger[trigger_id] = view_id
         return {"view": stored}
 
+    def api_views_update(self, params):
+        """Like Slack: the view by view_id or external_id (one is required), refused with
+        hash_conflict when a hash is given that is not the view's current one, validated like
+        views.open; the view keeps its id and what was entered in its inputs."""
+        view_id, external_id = params.get("view_id"), params.get("external_id")
+        if not view_id and not external_id:
+            raise SlackError(
+                "invalid_arguments",
+                response_metadata={
+                    "messages": ["[ERROR] either view_id or external_id is required"]
+                },
+            )
+        if view_id:
+            stored = self.views.get(view_id)
+        else:
+            stored = next(
+                (v for v in self.views.values() if v.get("external_id") == external_id), None
+            )
+        if stored is None:
+            raise SlackError("not_found")
+        if params.get("hash") and params["hash"] != stored["hash"]:
+            raise SlackError("hash_conflict")
+        view = self._json_param(params, "view")
+        problems = validate_view(view)
+        if problems:
+            self.refusals.append(("view", problems))
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": slack_messages(problems)}
+            )
+        updated = {
+            **view,
+            "id": stored["id"],
+            "team_id": TEAM,
+            "user": stored["user"],
+            "hash": uuid.uuid4().hex,
+            "state": stored["state"],
+        }
+        self.views[stored["id"]] = updated
+        return {"view": updated}
+
     def api_conversations_create(self, params):
         name = params.get("name") or ""
         if not name:

@@ -1,1 +1,0 @@
-"""Interaction code shared by the listeners."""

@@ -1,0 +1,39 @@
+"""How changes are written on the incident's timeline, and how long things took."""
+
+from __future__ import annotations
+
+from settings.durations import humanize
+from store.fields import utcnow
+from store.models import Incident
+
+
+def events(incident: Incident, effective: dict, note: str) -> list[tuple[str, str]]:
+    """The timeline events (kind, text) of a change, in the order they happened."""
+    written = []
+    for name, value in effective.items():
+        old = getattr(incident, name)
+        if name == "status":
+            kind = (
+                "reopened" if old == "resolved" else {"resolved": "resolved"}.get(value, "status")
+            )
+            written.append((kind, f"Status: {old} → {value}"))
+        elif name == "severity":
+            written.append(("severity", f"Severity: {old} → {value}"))
+        elif name == "lead_id":
+            written.append(("lead", f"Lead: {old or 'none'} → {value}"))
+        else:
+            written.append((name, f"{name.capitalize()} changed to: {value}"))
+    if note:
+        written.append(("note", note))
+    return written
+
+
+def durations(incident: Incident) -> tuple[str, str]:
+    """Time to acknowledge and time to resolve (so far, while unresolved), in words."""
+    ack = (
+        humanize(incident.acknowledged_at - incident.declared_at)
+        if incident.acknowledged_at
+        else "never acknowledged"
+    )
+    resolve = humanize((incident.resolved_at or utcnow()) - incident.declared_at)
+    return ack, resolve

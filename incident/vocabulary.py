@@ -1,0 +1,186 @@
+"""The incident's words: what an incident can be, what may change, who may change it.
+
+Everything else (the store, the config, the modals, the subcommands, the use cases) reads
+these names from here, so a status, a limit or a permission is defined once. This module
+imports nothing of Klaxon's, so every layer may import it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+class Severity(StrEnum):
+    """SEV1 is the worst; the names sort from worst to mildest."""
+
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+    SEV4 = "SEV4"
+
+
+STATUSES = tuple(Status)
+SEVERITIES = tuple(Severity)
+# The statuses a person may set by hand (an incident starts open and never returns there).
+SETTABLE_STATUSES = tuple(s for s in Status if s is not Status.OPEN)
+
+# Status moves people may make; `open` is where incidents start, never where they return.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.OPEN: frozenset({Status.ACKNOWLEDGED, Status.MONITORING, Status.RESOLVED}),
+    Status.ACKNOWLEDGED: frozenset({Status.MONITORING, Status.RESOLVED}),
+    Status.MONITORING: frozenset({Status.ACKNOWLEDGED, Status.RESOLVED}),
+    Status.RESOLVED: frozenset({Status.MONITORING}),
+}
+
+
+def is_raised(old: str, new: str) -> bool:
+    """Whether `new` is a worse severity than `old` (SEV1 < SEV2 as names)."""
+    return new < old
+
+
+# How long each piece of text may be, in characters: the modals' max_length, the
+# subcommands' checks, the use cases' refusals and the trimming of generated text.
+LIMITS: dict[str, int] = {
+    "title": 100,
+    "impact": 1000,
+    "description": 2500,
+    "note": 2900,
+    "resolution": 2900,
+    "follow_up": 500,
+    "pin": 1000,
+}
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clean(text: str) -> str:
+    """Drop control characters (keeping newlines and tabs) and surrounding blanks."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+
+
+def fit(text: str, name: str) -> str:
+    """`text` trimmed to the limit of the field `name` (text Klaxon itself composes)."""
+    return trim(text, LIMITS[name])
+
+
+# A Slack user id (U… or W…): who may be mentioned, invited, told in a direct message.
+# Other actors (alertmanager, an ops API email) do not match.
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def is_slack_user(actor_id: str | None) -> bool:
+    return bool(actor_id) and SLACK_USER_ID.fullmatch(actor_id) is not None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What someone asked to change; None means leave as is."""
+
+    status: str | None = None
+    severity: str | None = None
+    lead_id: str | None = None
+    title: str | None = None
+    impact: str | None = None
+    description: str | None = None
+    note: str | None = None
+    resolution: str | None = None
+
+
+# The fields of an incident whose change steers it (and so needs Permission.STEER).
+STEERING_FIELDS = frozenset({"status", "severity", "lead_id"})
+# The same fields as the inputs that carry them in forms and subcommands.
+FIELD_INPUTS = {"lead_id": "lead"}
+
+
+class Reason(StrEnum):
+    """Why a change or an action is refused."""
+
+    BACK_TO_OPEN = "back_to_open"
+    BAD_TRANSITION = "bad_transition"
+    BAD_SEVERITY = "bad_severity"
+    TOO_LONG = "too_long"
+    NOT_PERMITTED = "not_permitted"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A refusal as a value: why, which input it is about (for inline form errors), and
+    what the wording needs (`detail`: the limit, the statuses, the role)."""
+
+    reason: Reason
+    field: str
+    detail: tuple = ()
+
+
+def transition_refusal(current: str, target: str) -> Refused | None:
+    if target == current:
+        return None
+    if target == Status.OPEN:
+        return Refused(Reason.BACK_TO_OPEN, "status")
+    if target not in TRANSITIONS.get(current, frozenset()):
+        return Refused(Reason.BAD_TRANSITION, "status", (current, target))
+    return None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a Slack user, or an identity (email) from the ops API's JWT."""
+
+    user_id: str | None = None
+    email: str | None = None
+
+
+class Permission(StrEnum):
+    """What an interaction needs the actor to hold; each handler declares one."""
+
+    ACKNOWLEDGE = "acknowledge"
+    STEER = "steer"  # status, severity, lead, resolve
+    EDIT = "edit"  # title, description, impact, update notes
+    TAKE_LEAD = "take_lead"  # fill an empty lead seat
+    FOLLOW_UP = "follow_up"  # add follow-ups, mark them done
+    SNOOZE = "snooze"  # snooze the update nudge
+    REPORT = "report"  # post the post-incident report
+    DECLARE = "declare"
+
+
+class Holder(StrEnum):
+    ANYONE = "anyone"
+    ACK_ROLE = "ack_role"  # [roles] / `klaxon roles grant` holders of [ack].role
+    LEAD = "lead"  # the incident's lead
+    REPORTER = "reporter"  # who declared it
+
+
+# Who holds each permission. A permission held by ANYONE is never refused.
+PERMISSIONS: dict[Permission, frozenset[Holder]] = {
+    Permission.ACKNOWLEDGE: frozenset({Holder.ACK_ROLE}),
+    Permission.STEER: frozenset({Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE}),
+    Permission.EDIT: frozenset({Holder.ANYONE}),
+    Permission.TAKE_LEAD: frozenset({Holder.ANYONE}),
+    Permission.FOLLOW_UP: frozenset({Holder.ANYONE}),
+    Permission.SNOOZE: frozenset({Holder.ANYONE}),
+    Permission.REPORT: frozenset({Holder.ANYONE}),
+    Permission.DECLARE: frozenset({Holder.ANYONE}),
+}
+
+
+def permission_for(changed: set[str] | frozenset[str], *, lead_seat_empty: bool) -> Permission:
+    """The permission a change to these fields needs. Anyone may fill an empty lead seat
+    (the lead nudge asks exactly that); any other steering change needs STEER."""
+    if not STEERING_FIELDS & changed:
+        return Permission.EDIT
+    if lead_seat_empty and changed == {"lead_id"}:
+        return Permission.TAKE_LEAD
+    return Permission.STEER
