@@ -1,6 +1,7 @@
-"""Thin Slack listeners, one module per listener, grouped by kind.
+"""Slack listeners, one module per listener, grouped by kind, each with `register(app)`.
 
-Each module exposes `register(app)`. A listener reads the payload, acknowledges Slack at
-once, and hands the work to a use case in `incident` through the background pool.
-The composition root puts `services` and `request_id` into Bolt's context.
+A listener parses its payload, acks, and runs its use case through `handlers.interaction`
+with the permission it declares; the outcome becomes the reply through
+`integrations.slack.replies`. Handlers never import the store. The composition root puts
+`services` and `request_id` into Bolt's context.
 """

@@ -25,6 +25,7 @@ from incident.vocabulary import (
     permission_for,
     transition_refusal,
 )
+from integrations.slack import subcommands
 from settings import config as settings_config
 from store import models
 
@@ -138,3 +139,12 @@ def test_one_audit_action_per_refused_permission():
 def test_a_caller_is_keyed_like_the_rate_limit():
     assert Caller(Actor(user_id="UBOB"), Permission.ACKNOWLEDGE).key == "UBOB"
     assert Caller(Actor(email=" Ops@Example.com "), Permission.ACKNOWLEDGE).key == "ops@example.com"
+
+
+def test_subcommands_read_the_same_limits_and_statuses():
+    with pytest.raises(subcommands.SubcommandError, match="under 500 characters"):
+        subcommands.parse("followup " + "x" * 501, user_id="UBOB")
+    assert subcommands.parse("followup " + "x" * 500, user_id="UBOB").value == "x" * 500
+    assert subcommands.parse("status monitoring", user_id="UBOB").value == "monitoring"
+    with pytest.raises(subcommands.SubcommandError, match="cannot go back to open"):
+        subcommands.parse("status open", user_id="UBOB")
