@@ -1,1 +1,1 @@
-"""Klaxon's core: configuration, workflows, rendering, the Slack client and the composition root."""
+"""The composition root: `python -m bot` and `klaxon run` build everything and run the daemon."""

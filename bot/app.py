@@ -219,7 +219,7 @@ def run(config: Config) -> int:
     handler = SocketModeHandler(app, config.app_token)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+        signal.signal(signum, lambda *_: _set_from_another_thread(stopping))
     _free_dead_leases(database, replica, host)
     try:
         handler.connect()
@@ -234,6 +234,13 @@ def run(config: Config) -> int:
     while not stopping.wait(SIGNAL_CHECK):
         pass
     return _stop(services, handler, scheduler, http)
+
+
+def _set_from_another_thread(event: threading.Event) -> None:
+    """Set `event` from a signal handler. The handler runs in the main thread, possibly
+    while that thread holds the event's own lock inside `event.wait()`: setting it there
+    would deadlock, so a short-lived thread sets it once the lock is free."""
+    threading.Thread(target=event.set, name="klaxon-signal", daemon=True).start()
 
 
 def _free_dead_leases(database, replica: str, host: str) -> None:

@@ -1,4 +1,4 @@
-"""The scheduler's jobs: ask the store what is due and hand it to the workflows."""
+"""The scheduler's jobs: ask the store what is due and hand it to the use cases."""
 
 from __future__ import annotations
 

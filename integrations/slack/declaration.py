@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from incident.services import Services
 from integrations.slack import messages
-from integrations.slack.client import error_code, find_channel
+from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.surface import post_joining
 from integrations.slack.text import channel_name
 from store import due, incidents
@@ -155,7 +155,7 @@ def _create_channel(services: Services, incident: Incident) -> None:
         try:
             channel = services.slack.conversations_create(name=name)["channel"]
         except SlackApiError as error:
-            if error_code(error) != "name_taken":
+            if error_code(error) != SlackCode.NAME_TAKEN:
                 raise
             channel = _created_for(services, incident, name)
             if channel is None:
@@ -164,7 +164,7 @@ def _create_channel(services: Services, incident: Incident) -> None:
         incidents.update_fields(incident, channel_id=channel["id"], channel_name=name)
         log.info("incident_channel_created", incident_ref=incident.display_ref, channel=name)
         return
-    raise SlackApiError("no free channel name", {"ok": False, "error": "name_taken"})
+    raise SlackApiError("no free channel name", {"ok": False, "error": SlackCode.NAME_TAKEN})
 
 
 def _created_for(services: Services, incident: Incident, name: str) -> dict | None:
@@ -190,7 +190,7 @@ def _invite(services: Services, incident: Incident) -> None:
     try:
         services.slack.conversations_invite(channel=incident.channel_id, users=",".join(people))
     except SlackApiError as error:
-        if error_code(error) != "already_in_channel":
+        if error_code(error) != SlackCode.ALREADY_IN_CHANNEL:
             raise
 
 
@@ -212,7 +212,7 @@ def _already_posted(services: Services, channel_id: str, kind: str, incident: In
                 cursor=cursor,
             )
         except SlackApiError as error:
-            if error_code(error) == "not_in_channel":  # so Klaxon cannot have posted there
+            if error_code(error) == SlackCode.NOT_IN_CHANNEL:  # so Klaxon cannot have posted there
                 return None
             raise
         for message in page["messages"]:
@@ -242,7 +242,7 @@ def _pin_summary(services: Services, incident: Incident) -> None:
     try:
         services.slack.pins_add(channel=incident.channel_id, timestamp=incident.summary_ts)
     except SlackApiError as error:
-        if error_code(error) != "already_pinned":
+        if error_code(error) != SlackCode.ALREADY_PINNED:
             raise
     incidents.update_fields(incident, summary_pinned=True)
 
