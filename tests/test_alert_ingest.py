@@ -49,15 +49,17 @@ def _open_incident() -> Incident:
     return incident
 
 
-def _services(monkeypatch) -> tuple[SimpleNamespace, list]:
+def _services() -> tuple[SimpleNamespace, list]:
+    """Services whose incident surface (Slack, in the daemon) records what it was told."""
     refreshed: list = []
-    monkeypatch.setattr(alerts, "refresh_messages", lambda _s, incident: refreshed.append(incident))
-    return SimpleNamespace(config=Config(bot_token="xoxb-x", app_token="xapp-x")), refreshed
+    surface = SimpleNamespace(refreshed=refreshed.append)
+    config = Config(bot_token="xoxb-x", app_token="xapp-x")
+    return SimpleNamespace(config=config, surface=surface), refreshed
 
 
-def test_repeats_of_one_alert_cost_the_same_statements_however_many(db, monkeypatch):
+def test_repeats_of_one_alert_cost_the_same_statements_however_many(db):
     incident = _open_incident()
-    services, refreshed = _services(monkeypatch)
+    services, refreshed = _services()
     few, _ = _statements_to_ingest(services, [alerts.Alert("firing", LABELS, {})] * 10)
     many, results = _statements_to_ingest(services, [alerts.Alert("firing", LABELS, {})] * 1000)
     # Before, every alert cost four statements (4000 here); now the timeline lines go in
@@ -73,9 +75,9 @@ def test_repeats_of_one_alert_cost_the_same_statements_however_many(db, monkeypa
     assert [i.id for i in refreshed] == [incident.id, incident.id], "one edit per webhook"
 
 
-def test_counts_are_written_before_the_resolution_that_follows_them(db, monkeypatch):
+def test_counts_are_written_before_the_resolution_that_follows_them(db):
     incident = _open_incident()
-    services, _refreshed = _services(monkeypatch)
+    services, _refreshed = _services()
     results = alerts.ingest(
         services,
         [
