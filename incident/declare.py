@@ -11,7 +11,7 @@ row as it goes (channel, summary, announcement), and a step whose answer may hav
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -154,6 +154,9 @@ def build(services: Services, incident: Incident, hold: due.Hold) -> Declared | 
     return Declared(incident, failures)
 
 
-def recent() -> list[Incident]:
-    """Incidents declared lately (the declare form offers to join one instead)."""
-    return incidents.declared_since(utcnow() - RECENT_WINDOW)
+def recent(before: datetime | None = None) -> list[Incident]:
+    """Incidents declared lately (the declare form offers to join one instead), up to
+    `before`: a form never lists the incident its own submission declared meanwhile."""
+    now = utcnow()
+    listed = incidents.declared_since(now - RECENT_WINDOW)
+    return [i for i in listed if before is None or i.declared_at <= before]

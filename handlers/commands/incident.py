@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import structlog
 from slack_sdk.errors import SlackApiError
@@ -142,6 +143,7 @@ def _open_declare_modal(interaction: Interaction, trigger_id: str, text: str) ->
     response_url = interaction.response_url
     metadata = {"response_url": response_url} if response_url else {}
     title = readable(text)
+    opened_at = datetime.now(UTC)
     try:
         opened = interaction.services.slack.views_open(
             trigger_id=trigger_id, view=declare_modal.modal(title, metadata)
@@ -159,12 +161,13 @@ def _open_declare_modal(interaction: Interaction, trigger_id: str, text: str) ->
         view.get("hash"),
         title,
         metadata,
+        opened_at,
         reply_with=lambda _: None,
     )
 
 
-def _add_recent(services: Services, caller: Caller, view_id, view_hash, title, metadata):
-    recent = declare.recent()
+def _add_recent(services: Services, caller: Caller, view_id, view_hash, title, metadata, opened_at):
+    recent = declare.recent(before=opened_at)
     if not recent:
         return
     try:
