@@ -8,7 +8,6 @@ retry never makes anything twice.
 from __future__ import annotations
 
 import contextvars
-import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from incident.services import Services
+from incident.vocabulary import is_slack_user
 from integrations.slack import messages
 from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.surface import post_joining
@@ -26,7 +26,6 @@ from store.models import Incident
 
 log = structlog.get_logger("klaxon.declare")
 MAX_NAME_ATTEMPTS = 25
-SLACK_USER = re.compile(r"[UW][A-Z0-9]+")
 # Message metadata that marks what Klaxon posted for which incident, so a step whose answer
 # was lost can find the message it already posted instead of posting it again.
 SUMMARY_EVENT = "klaxon_summary"
@@ -181,9 +180,7 @@ def _created_for(services: Services, incident: Incident, name: str) -> dict | No
 
 def _invite(services: Services, incident: Incident) -> None:
     people = [
-        p
-        for p in dict.fromkeys((incident.reporter_id, incident.lead_id))
-        if p and SLACK_USER.fullmatch(p)
+        p for p in dict.fromkeys((incident.reporter_id, incident.lead_id)) if is_slack_user(p)
     ]
     if not people:
         return
