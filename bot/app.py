@@ -43,6 +43,7 @@ from settings.config import Config
 from settings.errors import StartupError
 from store import db, due, incidents, migrate
 from web.server import OperatorServer, application
+from web.status_page.process import StatusPageProcess
 
 log = structlog.get_logger("klaxon")
 
@@ -227,13 +228,21 @@ def run(config: Config) -> int:
         raise StartupError(f"Slack refused the app token: {logs.redact(str(error))}") from None
     scheduler = start_scheduler(services, owner=replica)
     http = _start_http(services, handler)
+    status_page = _start_status_page(config)
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
     # Wake up now and then: the kernel may deliver SIGTERM to any thread, and CPython runs
     # the Python handler only when the main thread next executes bytecode; a bare
     # stopping.wait() could sleep through the signal for good.
     while not stopping.wait(SIGNAL_CHECK):
         pass
-    return _stop(services, handler, scheduler, http)
+    return _stop(services, handler, scheduler, http, status_page)
+
+
+def _start_status_page(config: Config) -> StatusPageProcess | None:
+    """The public status page's own process ([status_page]; PRODUCT.md §13)."""
+    if config.status_page is None or config.status_page.port == 0:
+        return None
+    return StatusPageProcess(config.status_page).start()
 
 
 def _set_from_another_thread(event: threading.Event) -> None:
@@ -260,13 +269,15 @@ def _is_running(pid: int) -> bool:
     return True
 
 
-def _stop(services: Services, handler, scheduler, http) -> int:
+def _stop(services: Services, handler, scheduler, http, status_page=None) -> int:
     """Stop within STOP_BOUND seconds of the signal (see STOP_BOUND)."""
     deadline = time.monotonic() + STOP_BOUND
     log.info("klaxon_stopping")
     closer = _close_socket(handler)
     if http:
         http.close()
+    if status_page:
+        status_page.close()
     scheduler.shutdown(wait=False)
     finished = services.background.shutdown(timeout=max(0.0, deadline - time.monotonic()))
     if not finished:
