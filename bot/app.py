@@ -25,12 +25,14 @@ from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
 from handlers.actions import lead as lead_action
 from handlers.actions import snooze as snooze_action
+from handlers.actions import status_page as status_page_action
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
 from handlers.events import others as other_events
 from handlers.events import pins as pin_events
 from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
+from handlers.views import status_page as status_page_view
 from handlers.views import update as update_view
 from incident.services import Background, Services, new_request_id
 from integrations.slack.client import web_client
@@ -58,6 +60,8 @@ LISTENERS = (
     followup_done_action,
     snooze_action,
     lead_action,
+    status_page_action,
+    status_page_view,
     pin_events,
     other_events,  # last: it takes every event the listeners above did not
 )

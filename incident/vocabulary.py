@@ -116,6 +116,7 @@ class Reason(StrEnum):
     # The status page: a component it does not list, a required public field left empty,
     # a further update to an incident never published, a page that is not configured.
     UNKNOWN_COMPONENT = "unknown_component"
+    BAD_IMPACT = "bad_impact"
     MISSING = "missing"
     NOT_PUBLISHED = "not_published"
     NO_STATUS_PAGE = "no_status_page"
