@@ -52,8 +52,11 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# bench/status_page.py drives the page with wrk (Debian's package), installed when missing.
 bench: $(VENV)/.installed-test
-	cd bench && ../$(BIN)/python declare.py && ../$(BIN)/python ack.py && ../$(BIN)/python scheduler.py
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	cd bench && ../$(BIN)/python declare.py && ../$(BIN)/python ack.py && ../$(BIN)/python scheduler.py \
+		&& ../$(BIN)/python status_page.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -26,6 +26,9 @@ from web.status_page import http, state
 from web.status_page.cache import Site
 
 log = structlog.get_logger("klaxon.status_page")
+# The page gives way to the daemon when both want the CPU: a refresh storm may slow the
+# page (it is served from memory, and browsers cache it), never Slack's 3-second acks.
+NICENESS = 10
 
 
 def _site(config, database) -> Site:
@@ -93,6 +96,7 @@ def main() -> int:
     if settings is None or settings.port == 0:
         log.error("status_page_not_configured")
         return 2
+    os.nice(NICENESS)
     database = db.open_database(config.database_url)
     try:
         asyncio.run(_run(_site(config, database), settings))
