@@ -39,6 +39,7 @@ from integrations.slack.client import web_client
 from integrations.slack.people import People
 from integrations.slack.roles import RoleDirectory
 from integrations.slack.surface import SlackSurface
+from integrations.statuspage.client import AtlassianStatuspage
 from observability import logs, metrics
 from scheduler import start as start_scheduler
 from settings.config import Config
@@ -197,7 +198,11 @@ def _start_http(services: Services, handler) -> OperatorServer | None:
 
 
 def run(config: Config) -> int:
-    logs.configure(config.log_level, secrets=(config.bot_token, config.app_token))
+    mirror = config.status_page.atlassian if config.status_page else None
+    logs.configure(
+        config.log_level,
+        secrets=(config.bot_token, config.app_token, mirror.api_key if mirror else ""),
+    )
     database = _open_store(config)
     stopping = threading.Event()
     slack = web_client(config, stopping)
@@ -214,6 +219,7 @@ def run(config: Config) -> int:
         roles=RoleDirectory(config.roles, people),
         make_surface=SlackSurface,
         replica=replica,
+        status_page_mirror=_status_page_mirror(config),
     )
     try:
         app = build_app(services)
@@ -240,6 +246,11 @@ def run(config: Config) -> int:
     while not stopping.wait(SIGNAL_CHECK):
         pass
     return _stop(services, handler, scheduler, http, status_page)
+
+
+def _status_page_mirror(config: Config) -> AtlassianStatuspage | None:
+    settings = config.status_page
+    return AtlassianStatuspage(settings.atlassian) if settings and settings.atlassian else None
 
 
 def _start_status_page(config: Config) -> StatusPageProcess | None:

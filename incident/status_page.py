@@ -19,6 +19,7 @@ import structlog
 from incident import lifecycle
 from incident.access import Caller, Denied, check
 from incident.outcomes import NotFound
+from incident.ports import MirrorUpdate
 from incident.services import Services
 from incident.vocabulary import (
     COMPONENT_IMPACTS,
@@ -279,3 +280,50 @@ def resolve(
         if not isinstance(published, Published):
             log.warning("status_page_resolution_not_published", outcome=type(published).__name__)
     return outcome
+
+
+def mirror(services: Services, incident: Incident, now: datetime) -> dict:
+    """Due work: push to the hosted Statuspage what it does not have yet. A failure is a
+    timeline event and a retry later (back-off), never an error anyone waits on."""
+    port = services.status_page_mirror
+    public = public_store.public_of(incident)
+    if port is None or public is None:
+        return {"next_status_page_sync_at": None}
+    updates = public_store.updates_of(public)
+    if public.mirrored_updates >= len(updates) and public.mirror_id:
+        return {"next_status_page_sync_at": None}
+    result = port.push(
+        public.title,
+        public.mirror_id,
+        [MirrorUpdate(u.status, u.body, public_store.components_of(u)) for u in updates],
+        public.mirrored_updates,
+    )
+    failed = result.error is not None
+    attempts = public_store.record_mirror(
+        public, mirror_id=result.mirror_id, pushed=result.pushed, failed=failed
+    )
+    if not failed:
+        if public.mirror_attempts:
+            incidents.add_event(
+                incident,
+                "status_page_mirrored",
+                f"Statuspage mirror caught up after {public.mirror_attempts} failed attempts",
+                now=now,
+            )
+        log.info("status_page_mirrored", incident_ref=incident.display_ref, updates=result.pushed)
+        return {"next_status_page_sync_at": None}
+    retry = mirror_retry_at(services, attempts, now)
+    incidents.add_event(
+        incident,
+        "status_page_mirror_failed",
+        f"Statuspage mirror failed (attempt {attempts}; next try {retry:%H:%M:%S} UTC): "
+        f"{result.error}"[:500],
+        now=now,
+    )
+    log.warning(
+        "status_page_mirror_failed",
+        incident_ref=incident.display_ref,
+        attempts=attempts,
+        error=result.error,
+    )
+    return {"next_status_page_sync_at": retry}

@@ -111,18 +111,15 @@ def updates_of(public: PublicIncident) -> list[PublicUpdate]:
     )
 
 
-def record_mirrored(public: PublicIncident, *, mirror_id: str, mirrored_updates: int) -> None:
+def record_mirror(
+    public: PublicIncident, *, mirror_id: str | None, pushed: int, failed: bool
+) -> int:
+    """How far the mirror got; returns the failed attempts in a row (0 after a success)."""
+    attempts = public.mirror_attempts + 1 if failed else 0
     PublicIncident.update(
-        mirror_id=mirror_id, mirrored_updates=mirrored_updates, mirror_attempts=0
+        mirror_id=mirror_id, mirrored_updates=pushed, mirror_attempts=attempts
     ).where(PublicIncident.id == public.id).execute()
-
-
-def record_mirror_failure(public: PublicIncident) -> int:
-    """One more failed attempt in a row; returns how many there have been."""
-    PublicIncident.update(mirror_attempts=PublicIncident.mirror_attempts + 1).where(
-        PublicIncident.id == public.id
-    ).execute()
-    return PublicIncident.get_by_id(public.id).mirror_attempts
+    return attempts
 
 
 # ----- what the page's server reads -----
