@@ -258,7 +258,7 @@ def mirror_retry_at(services: Services, attempts: int, now: datetime) -> datetim
     return now + min(services.config.scheduler_retry * (2 ** min(attempts, 20)), MIRROR_MAX_RETRY)
 
 
-def still_public(incident: Incident) -> bool:
+def still_public(incident: Incident | str) -> bool:
     """Whether resolving this incident must also resolve it on the page (and so ask for
     the public resolution message)."""
     public = public_store.public_of(incident)

@@ -162,7 +162,21 @@ def test_publishing_from_the_form_reaches_every_public_surface(incident, emulato
     )
     assert "identified · API partial outage" in json.dumps(pinned.blocks, ensure_ascii=False)
     assert f"https://status.example.com/incidents/{public['id']}" in json.dumps(pinned.blocks)
-    button(pinned, "status_page_publish")
+    publish = button(pinned, "status_page_publish")
+    clicked = emulator.click(publish["action_id"], publish["value"], user="UBOB", message=pinned)
+    again = emulator.view_opened_by(clicked["trigger_id"])
+    assert again["blocks"][1]["element"]["initial_value"] == "Elevated API errors"
+    shown = modal_values(again)
+    assert shown["status"]["value"]["selected_option"]["value"] == "identified"
+    assert shown["component_0"]["value"]["selected_option"]["value"] == "partial_outage"
+
+
+def test_resolving_from_the_keyboard_says_the_page_is_still_open(incident, emulator, port):
+    first_publish(emulator, incident)
+    wait_page(port, lambda a: "Elevated API errors" in a.text, what="the publish")
+    answer = run(emulator, incident, "resolve Rolled back")
+    assert "still open on the status page" in answer
+    assert get(port, "/api/v2/incidents/unresolved.json").json()["incidents"] != []
 
 
 def test_further_updates_and_resolution(incident, emulator, database_url, port):

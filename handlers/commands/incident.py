@@ -82,7 +82,10 @@ for _name, _field, _permission in (
 
 @subcommand("resolve", Permission.STEER)
 def _resolve(services: Services, caller: Caller, incident_id: str, value: str) -> str:
-    return _change(services, caller, incident_id, Changes(status="resolved", resolution=value))
+    said = _change(services, caller, incident_id, Changes(status="resolved", resolution=value))
+    if status_page.still_public(incident_id):
+        said += "\n" + status_page_replies.STILL_PUBLIC
+    return said
 
 
 @subcommand("followup", Permission.FOLLOW_UP)

@@ -9,6 +9,10 @@ from incident.vocabulary import LIMITS, PUBLIC_STATUSES, Reason, Refused
 from integrations.slack.replies import NO_INCIDENT, Reply
 from integrations.slack.text import escape
 
+STILL_PUBLIC = (
+    "It is still open on the status page: `/incident statuspage resolved <public message>` "
+    "resolves it there (the Resolve button's form asks for that message)."
+)
 USAGE = (
     "`/incident statuspage` opens the form. `/incident statuspage [status] [Component=impact …] "
     "message` posts a further public update, e.g. "
