@@ -88,3 +88,10 @@ def test_bad_requests_get_an_answer(port, request_bytes, status):
 
 def test_http_1_0_closes_unless_asked(port):
     assert b"Connection: close" in exchange(port, b"GET / HTTP/1.0\r\n\r\n")
+
+
+def test_an_idle_connection_is_closed(port, monkeypatch):
+    monkeypatch.setattr(http, "IDLE_TIMEOUT", 0.2)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(b"GET / HTTP/1.1\r\n")  # never finished
+        assert conn.recv(100) == b"", "the server closed the connection"

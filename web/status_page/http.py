@@ -7,7 +7,8 @@ no hand-off to worker threads; it runs in the page's own process, so however har
 is hit the daemon's interpreter (and so its Slack acks) never notices.
 
 Requests with a body are refused (405, and the connection closed, since the body is not
-read); request heads over 16 KiB get 431; anything unparsable gets 400.
+read); request heads over 16 KiB get 431; anything unparsable gets 400; a connection idle
+for IDLE_TIMEOUT seconds is closed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import structlog
 
 log = structlog.get_logger("klaxon.status_page")
 MAX_HEAD = 16 * 1024
+# A connection that sends no complete request for this long is closed (idle keep-alive
+# connections, and clients that trickle a request in, hold no slot for ever).
+IDLE_TIMEOUT = 30.0
 REASONS = {
     200: "OK",
     304: "Not Modified",
@@ -60,9 +64,21 @@ class _Connection(asyncio.Protocol):
         self._handle = handle
         self._buffer = b""
         self._transport: asyncio.Transport | None = None
+        self._idle: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport) -> None:
         self._transport = transport
+        self._wait_idle()
+
+    def _wait_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(IDLE_TIMEOUT, self._close_idle)
+
+    def _close_idle(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -75,6 +91,7 @@ class _Connection(asyncio.Protocol):
             head, self._buffer = self._buffer[:end], self._buffer[end + 4 :]
             if not self._answer(head):
                 return
+            self._wait_idle()
 
     def _answer(self, head: bytes) -> bool:
         """Answer one request; False when the connection is closed after it."""
@@ -125,6 +142,8 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc) -> None:
         self._transport = None
+        if self._idle is not None:
+            self._idle.cancel()
 
 
 async def serve(
