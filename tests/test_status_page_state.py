@@ -141,3 +141,37 @@ def test_settings_with_a_mirror():
     )
     assert parsed.atlassian.components == {"API": "c1"}
     assert parsed.atlassian.api_url == "http://127.0.0.1:9/v1/"
+
+
+def test_every_page_is_html_without_parse_errors():
+    """html5lib in strict mode raises on any WHATWG parse error: unclosed or misnested
+    elements, bad attributes, stray characters."""
+    import html5lib
+
+    from web.status_page.render import Renderer
+
+    nasty = update(1, "identified", 3, API="partial_outage")
+    nasty = PageUpdate(
+        nasty.id, nasty.status, '<b>x</b> "q" & ש\u202e', nasty.components, nasty.created_at
+    )
+    page = state.build(
+        SETTINGS,
+        [
+            incident("a", nasty),
+            incident("b", update(2, "identified", 30), update(3, "resolved", 28), resolved=True),
+        ],
+        NOW,
+    )
+    renderer = Renderer()
+    documents = [
+        renderer.index(page),
+        renderer.history(page),
+        renderer.incident(page, page.active[0]),
+        renderer.not_found(page),
+        renderer.not_allowed(page),
+    ]
+    parser = html5lib.HTMLParser(strict=True)
+    for document in documents:
+        parser.parse(document)
+        assert document.startswith(b"<!DOCTYPE html>")
+    assert b"&lt;b&gt;x&lt;/b&gt; &#34;q&#34; &amp;" in documents[0]
