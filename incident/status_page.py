@@ -197,16 +197,12 @@ def _publication(
 def publish(
     services: Services, caller: Caller, incident_id: str, asked: PublicInput
 ) -> PublishOutcome:
-    incident = incidents.get(incident_id)
-    if incident is None:
-        return NotFound(incident_id)
-    denied = check(services, caller, incident=incident, target=incident.display_ref)
-    if denied:
-        return Blocked(denied)
-    refused = _publishable(services, incident)
-    if refused:
-        return Blocked(refused)
-    public = public_store.public_of(incident)
+    """Check, persist (the update, its timeline event, the mirror's due time), then refresh
+    the summary. The page's process picks the new state up from the store."""
+    found = publishable(services, caller, incident_id)
+    if not isinstance(found, Publishable):
+        return found
+    incident, public = found.incident, found.public
     first = public is None
     publication = _publication(services, incident, public, asked)
     if isinstance(publication, Refused):
