@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DATABASE_URL ?= sqlite:///klaxon.db
 
-.PHONY: run demo test lint format bench clean
+.PHONY: run demo test test-prerequisites lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,15 +45,24 @@ lint: $(VENV)/.installed-test
 # two at a time, longest first (see tests/conftest.py), so workers finish together.
 TEST_WORKERS ?= 3
 
-test: lint
+# The browser test of the status page drives Debian's Chromium and chromedriver (we run as
+# root; a browser downloaded at run time would be unreachable).
+test-prerequisites:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+		|| (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+test: lint test-prerequisites
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# bench/status_page.py drives the page with wrk (Debian's package), installed when missing.
 bench: $(VENV)/.installed-test
-	cd bench && ../$(BIN)/python declare.py && ../$(BIN)/python ack.py && ../$(BIN)/python scheduler.py
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	cd bench && ../$(BIN)/python declare.py && ../$(BIN)/python ack.py && ../$(BIN)/python scheduler.py \
+		&& ../$(BIN)/python status_page.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -25,24 +25,28 @@ from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
 from handlers.actions import lead as lead_action
 from handlers.actions import snooze as snooze_action
+from handlers.actions import status_page as status_page_action
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
 from handlers.events import others as other_events
 from handlers.events import pins as pin_events
 from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
+from handlers.views import status_page as status_page_view
 from handlers.views import update as update_view
 from incident.services import Background, Services, new_request_id
 from integrations.slack.client import web_client
 from integrations.slack.people import People
 from integrations.slack.roles import RoleDirectory
 from integrations.slack.surface import SlackSurface
+from integrations.statuspage.client import AtlassianStatuspage
 from observability import logs, metrics
 from scheduler import start as start_scheduler
 from settings.config import Config
 from settings.errors import StartupError
 from store import db, due, incidents, migrate
 from web.server import OperatorServer, application
+from web.status_page.process import StatusPageProcess
 
 log = structlog.get_logger("klaxon")
 
@@ -57,6 +61,8 @@ LISTENERS = (
     followup_done_action,
     snooze_action,
     lead_action,
+    status_page_action,
+    status_page_view,
     pin_events,
     other_events,  # last: it takes every event the listeners above did not
 )
@@ -192,7 +198,11 @@ def _start_http(services: Services, handler) -> OperatorServer | None:
 
 
 def run(config: Config) -> int:
-    logs.configure(config.log_level, secrets=(config.bot_token, config.app_token))
+    mirror = config.status_page.atlassian if config.status_page else None
+    logs.configure(
+        config.log_level,
+        secrets=(config.bot_token, config.app_token, mirror.api_key if mirror else ""),
+    )
     database = _open_store(config)
     stopping = threading.Event()
     slack = web_client(config, stopping)
@@ -209,6 +219,7 @@ def run(config: Config) -> int:
         roles=RoleDirectory(config.roles, people),
         make_surface=SlackSurface,
         replica=replica,
+        status_page_mirror=_status_page_mirror(config),
     )
     try:
         app = build_app(services)
@@ -227,13 +238,26 @@ def run(config: Config) -> int:
         raise StartupError(f"Slack refused the app token: {logs.redact(str(error))}") from None
     scheduler = start_scheduler(services, owner=replica)
     http = _start_http(services, handler)
+    status_page = _start_status_page(config)
     log.info("klaxon_started", api_url=config.api_url, database=db.safe_url(config.database_url))
     # Wake up now and then: the kernel may deliver SIGTERM to any thread, and CPython runs
     # the Python handler only when the main thread next executes bytecode; a bare
     # stopping.wait() could sleep through the signal for good.
     while not stopping.wait(SIGNAL_CHECK):
         pass
-    return _stop(services, handler, scheduler, http)
+    return _stop(services, handler, scheduler, http, status_page)
+
+
+def _status_page_mirror(config: Config) -> AtlassianStatuspage | None:
+    settings = config.status_page
+    return AtlassianStatuspage(settings.atlassian) if settings and settings.atlassian else None
+
+
+def _start_status_page(config: Config) -> StatusPageProcess | None:
+    """The public status page's own process ([status_page]; PRODUCT.md §13)."""
+    if config.status_page is None or config.status_page.port == 0:
+        return None
+    return StatusPageProcess(config.status_page).start()
 
 
 def _set_from_another_thread(event: threading.Event) -> None:
@@ -260,13 +284,15 @@ def _is_running(pid: int) -> bool:
     return True
 
 
-def _stop(services: Services, handler, scheduler, http) -> int:
+def _stop(services: Services, handler, scheduler, http, status_page=None) -> int:
     """Stop within STOP_BOUND seconds of the signal (see STOP_BOUND)."""
     deadline = time.monotonic() + STOP_BOUND
     log.info("klaxon_stopping")
     closer = _close_socket(handler)
     if http:
         http.close()
+    if status_page:
+        status_page.close()
     scheduler.shutdown(wait=False)
     finished = services.background.shutdown(timeout=max(0.0, deadline - time.monotonic()))
     if not finished:

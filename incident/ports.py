@@ -80,3 +80,36 @@ class IncidentSurface(Protocol):
     # What the incident's channel brought
     def permalink(self, incident: Incident, message_ts: str) -> str | None:
         """A link to a message in the incident's channel (for pinned messages)."""
+
+
+@dataclass(frozen=True)
+class MirrorUpdate:
+    """One published update as a hosted status page receives it: public fields only."""
+
+    status: str
+    body: str
+    components: dict[str, str]  # our component name -> impact; absent: operational
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """How far a push got: the incident's id there (None if it could not be created),
+    how many updates are there now, and why it stopped short (None: all went out)."""
+
+    mirror_id: str | None
+    pushed: int
+    error: str | None = None
+
+
+class StatusPageMirror(Protocol):
+    """A hosted status page that mirrors what people publish (Atlassian Statuspage)."""
+
+    def push(
+        self,
+        title: str,
+        mirror_id: str | None,
+        updates: Sequence[MirrorUpdate],
+        already: int,
+    ) -> Mirrored:
+        """Send `updates[already:]` (creating the incident there first when `mirror_id` is
+        None), in order, stopping at the first failure. Never raises."""

@@ -18,7 +18,7 @@ from settings.config import Config
 if TYPE_CHECKING:  # built by the composition root; the core only calls them
     from slack_sdk import WebClient
 
-    from incident.ports import IncidentSurface
+    from incident.ports import IncidentSurface, StatusPageMirror
     from integrations.slack.people import People
     from integrations.slack.roles import RoleDirectory
 
@@ -106,6 +106,8 @@ class Services:
     make_surface: Callable[[Services], IncidentSurface]
     # This process's name in the leases it takes ("<host>:<pid>").
     replica: str = "local:0"
+    # A hosted status page mirroring the public one ([status_page.atlassian]), if any.
+    status_page_mirror: StatusPageMirror | None = None
 
     def __post_init__(self) -> None:
         self.surface: IncidentSurface = self.make_surface(self)

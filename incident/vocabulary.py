@@ -113,6 +113,13 @@ class Reason(StrEnum):
     BAD_SEVERITY = "bad_severity"
     TOO_LONG = "too_long"
     NOT_PERMITTED = "not_permitted"
+    # The status page: a component it does not list, a required public field left empty,
+    # a further update to an incident never published, a page that is not configured.
+    UNKNOWN_COMPONENT = "unknown_component"
+    BAD_IMPACT = "bad_impact"
+    MISSING = "missing"
+    NOT_PUBLISHED = "not_published"
+    NO_STATUS_PAGE = "no_status_page"
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,7 @@ class Permission(StrEnum):
     SNOOZE = "snooze"  # snooze the update nudge
     REPORT = "report"  # post the post-incident report
     DECLARE = "declare"
+    PUBLISH = "publish"  # what the public status page says about the incident
 
 
 class Holder(StrEnum):
@@ -173,6 +181,7 @@ PERMISSIONS: dict[Permission, frozenset[Holder]] = {
     Permission.SNOOZE: frozenset({Holder.ANYONE}),
     Permission.REPORT: frozenset({Holder.ANYONE}),
     Permission.DECLARE: frozenset({Holder.ANYONE}),
+    Permission.PUBLISH: frozenset({Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE}),
 }
 
 
@@ -184,3 +193,29 @@ def permission_for(changed: set[str] | frozenset[str], *, lead_seat_empty: bool)
     if lead_seat_empty and changed == {"lead_id"}:
         return Permission.TAKE_LEAD
     return Permission.STEER
+
+
+# The status page (PRODUCT.md §13): what a person publishes, in Atlassian Statuspage's words.
+class PublicStatus(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+class ComponentImpact(StrEnum):
+    """How badly a published incident hurts one component, mildest first."""
+
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+
+PUBLIC_STATUSES = tuple(PublicStatus)
+COMPONENT_IMPACTS = tuple(ComponentImpact)
+# A component no published incident affects.
+OPERATIONAL = "operational"
+# What the public may read is shorter than what the channel may: a status page and its feeds
+# are read on phones, and Statuspage's own limits are in this range.
+LIMITS["public_title"] = 200
+LIMITS["public_message"] = 2000

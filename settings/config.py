@@ -27,6 +27,8 @@ from settings.sources import (
     read_document,
     secret,
 )
+from settings.status_page import StatusPage
+from settings.status_page import parse as parse_status_page
 
 DEFAULT_API_URL = "https://slack.com/api/"
 UPDATE_EVERY = {
@@ -87,6 +89,8 @@ class Config:
     alert_severity_map: Mapping[str, str] = field(default_factory=lambda: dict(ALERT_SEVERITIES))
     alert_default_severity: str = "SEV3"
     alert_auto_resolve: bool = False
+    # [status_page]: None when the section is absent (no public page is served).
+    status_page: StatusPage | None = None
 
 
 def _severity(value: Any) -> str:
@@ -156,7 +160,12 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "auto_resolve": ("alert_auto_resolve", values.boolean),
     },
 }
-_COMPOUND_KEYS = {"roles": (), "escalation": (), "nudges": ("update_every",)}
+_COMPOUND_KEYS = {
+    "roles": (),
+    "escalation": (),
+    "nudges": ("update_every",),
+    "status_page": ("atlassian",),
+}
 
 
 def _fail(key: str, problem: str) -> ConfigError:
@@ -224,7 +233,9 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
     return policies
 
 
-def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
+def parse_settings(
+    document: Mapping[str, Any], env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Turn a parsed TOML document into keyword arguments for `Config`."""
     settings: dict[str, Any] = {}
     for section, table in document.items():
@@ -235,6 +246,9 @@ def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if section == "escalation":
             settings["escalation"] = _parse_escalation(table)
+            continue
+        if section == "status_page":
+            settings["status_page"] = parse_status_page(table, os.environ if env is None else env)
             continue
         if not isinstance(table, dict):
             raise _fail(f"[{section}]", "expected a table")
@@ -258,7 +272,7 @@ def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
 def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -> Config:
     """Build the configuration from the environment and the TOML file it points to."""
     env = os.environ if env is None else env
-    settings = parse_settings(read_document(config_path(env)))
+    settings = parse_settings(read_document(config_path(env)), env)
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
     if not re.match(r"https?://", api_url):
         raise ConfigError(f"config error: SLACK_API_URL: expected an http(s) URL, got {api_url!r}")

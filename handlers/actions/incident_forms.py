@@ -8,7 +8,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from handlers.interaction import Interaction, of_action
-from incident import lifecycle
+from incident import lifecycle, status_page
 from incident.vocabulary import Permission
 from integrations.slack import incident_modals, replies
 from integrations.slack.blocks import FOLLOWUP_ADD_ACTION, RESOLVE_ACTION, UPDATE_ACTION
@@ -43,10 +43,12 @@ def _open(interaction: Interaction, kind, permission, incident_id: str, trigger_
     if not isinstance(found, lifecycle.Editable):
         interaction.answer(replies.form_refused_reply(found))
         return
+    if kind == "resolve" and status_page.still_public(found.incident):
+        view = incident_modals.resolve_modal(found.incident, on_status_page=True)
+    else:
+        view = OPENERS[kind](found.incident)
     try:
-        interaction.services.slack.views_open(
-            trigger_id=trigger_id, view=OPENERS[kind](found.incident)
-        )
+        interaction.services.slack.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
         log.warning("modal_not_opened", kind=kind, error=error_code(error))
         interaction.answer(replies.form_not_opened(error))

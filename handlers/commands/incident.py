@@ -19,11 +19,18 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from handlers.interaction import Interaction, of_command
-from incident import declare, followups, lifecycle, report
+from handlers.status_page_form import open_form as open_status_page_form
+from incident import declare, followups, lifecycle, report, status_page
 from incident.access import Caller
 from incident.services import Services
 from incident.vocabulary import Changes, Permission
-from integrations.slack import declare_modal, replies, subcommands
+from integrations.slack import (
+    declare_modal,
+    replies,
+    status_page_command,
+    status_page_replies,
+    subcommands,
+)
 from integrations.slack.client import error_code
 from integrations.slack.text import readable
 
@@ -75,7 +82,10 @@ for _name, _field, _permission in (
 
 @subcommand("resolve", Permission.STEER)
 def _resolve(services: Services, caller: Caller, incident_id: str, value: str) -> str:
-    return _change(services, caller, incident_id, Changes(status="resolved", resolution=value))
+    said = _change(services, caller, incident_id, Changes(status="resolved", resolution=value))
+    if status_page.still_public(incident_id):
+        said += "\n" + status_page_replies.STILL_PUBLIC
+    return said
 
 
 @subcommand("followup", Permission.FOLLOW_UP)
@@ -86,6 +96,15 @@ def _follow_up(services: Services, caller: Caller, incident_id: str, value: str)
 @subcommand("report", Permission.REPORT)
 def _report(services: Services, caller: Caller, incident_id: str, value: str):
     return replies.report_reply(report.publish(services, caller, incident_id))
+
+
+@subcommand("statuspage", Permission.PUBLISH)
+def _status_page(services: Services, caller: Caller, incident_id: str, value: str):
+    # What the person typed, not Slack's escaping of it (the page escapes it itself).
+    asked = status_page_command.parse(readable(value))
+    return status_page_replies.published_reply(
+        status_page.publish(services, caller, incident_id, asked)
+    )
 
 
 def _in_incident(
@@ -110,6 +129,10 @@ def handle(ack, command: dict, context) -> None:
         sub, problem = None, str(error)
     if sub and sub.name == "help":
         interaction.say(subcommands.HELP)
+    elif sub and sub.name == "statuspage" and not sub.value:
+        interaction.right_away(
+            "open_status_page_form", _status_page_form, channel_id, command["trigger_id"]
+        )
     elif sub:
         interaction.run(
             "incident_subcommand",
@@ -126,6 +149,15 @@ def handle(ack, command: dict, context) -> None:
         )
     else:
         interaction.right_away("declare_form", _open_declare_modal, command["trigger_id"], text)
+
+
+def _status_page_form(interaction: Interaction, channel_id: str, trigger_id: str) -> None:
+    """`/incident statuspage` alone: the publish form, for the incident of this channel."""
+    incident = lifecycle.in_channel(channel_id)
+    if incident is None:
+        interaction.answer("`/incident statuspage` works inside an incident channel.")
+        return
+    open_status_page_form(interaction, str(incident.id), trigger_id)
 
 
 def _problem_or_title(

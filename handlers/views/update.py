@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.interaction import DATABASE_AWAY, of_submission
-from incident import lifecycle
+from incident import lifecycle, status_page
 from incident.vocabulary import Changes, Permission
 from integrations.slack import incident_modals, replies
 
@@ -28,6 +28,7 @@ def handle(ack, body: dict, view: dict, context) -> None:
     permission = PERMISSIONS[view["callback_id"]]
     incident_id = incident_modals.incident_id_of(view)
     changes, errors = _changes(view)
+    public_message, public_errors = incident_modals.parse_public_resolution(view["state"]["values"])
     if not errors:
         # A few indexed reads, so a refusal can be shown in the form itself.
         refused = interaction.run_here(permission, lifecycle.refusal, incident_id, changes)
@@ -35,12 +36,24 @@ def handle(ack, body: dict, view: dict, context) -> None:
             errors = {"status": replies.FORM_DATABASE_DOWN}
         elif refused is not None:
             errors = replies.form_errors(refused)
+    if errors and view["callback_id"] == incident_modals.RESOLVE_CALLBACK:
+        errors = {"resolution": " ".join(errors.values())}
+    errors = {**errors, **public_errors}
     if errors:
-        if view["callback_id"] == incident_modals.RESOLVE_CALLBACK:
-            errors = {"resolution": " ".join(errors.values())}
         ack(response_action="errors", errors=errors)
         return
     ack()
+    if public_message is not None:
+        interaction.run(
+            "apply_update",
+            permission,
+            status_page.resolve,
+            incident_id,
+            changes,
+            public_message,
+            reply_with=replies.submitted_change_reply,
+        )
+        return
     interaction.run(
         "apply_update",
         permission,

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from incident.services import Services
 from incident.vocabulary import is_slack_user
-from integrations.slack import messages
+from integrations.slack import messages, status_page_summary
 from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.surface import post_joining
 from integrations.slack.text import channel_name
@@ -229,7 +229,9 @@ def _post_summary(services: Services, incident: Incident, resuming: bool) -> Non
     response = services.slack.chat_postMessage(
         channel=incident.channel_id,
         text=messages.summary_text(incident),
-        blocks=messages.summary_blocks(incident),
+        blocks=messages.summary_blocks(
+            incident, on_page=status_page_summary.on_page(services, incident)
+        ),
         metadata=_marker(SUMMARY_EVENT, incident),
     )
     incidents.update_fields(incident, summary_ts=response["ts"])

@@ -137,7 +137,10 @@ def parse_update(values: dict) -> tuple[Changes | None, dict[str, str]]:
     ), {}
 
 
-def resolve_modal(incident) -> dict:
+def resolve_modal(incident, *, on_status_page: bool = False) -> dict:
+    """`on_status_page`: the incident is on the public status page, which is resolved with
+    it, so the form asks for the public resolution message too."""
+    public = [PUBLIC_RESOLUTION_BLOCK] if on_status_page else []
     return _modal(
         RESOLVE_CALLBACK,
         f"Resolve {incident.display_ref}"[:24],
@@ -158,8 +161,28 @@ def resolve_modal(incident) -> dict:
                 multiline=True,
                 placeholder="The resolution summary, for the report",
             ),
+            *public,
         ],
     )
+
+
+PUBLIC_RESOLUTION_BLOCK = text_input(
+    "public_resolution",
+    "Public resolution message (status page)",
+    max_length=LIMITS["public_message"],
+    multiline=True,
+    placeholder="What customers read, e.g. “The API is working normally again.”",
+)
+
+
+def parse_public_resolution(values: dict) -> tuple[str | None, dict[str, str]]:
+    """The public resolution message, when the form asked for one (None when it did not)."""
+    if "public_resolution" not in values:
+        return None, {}
+    message = clean(value_of(values, "public_resolution").get("value") or "")
+    if not message:
+        return None, {"public_resolution": "Write what the status page should say."}
+    return message[: LIMITS["public_message"]], {}
 
 
 def parse_resolve(values: dict) -> tuple[str | None, dict[str, str]]:

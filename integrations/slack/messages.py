@@ -7,6 +7,7 @@ before it lands in mrkdwn, and through `trim` so no block exceeds what Slack acc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from integrations.slack.blocks import (
     FALLBACK_MAX,
@@ -31,6 +32,18 @@ from integrations.slack.blocks import (
 from integrations.slack.text import escape, trim
 
 FOLLOWUPS_SHOWN = 10
+# The summary's "Publish to status page" button (integrations/slack/status_page_modal.py).
+PUBLISH_ACTION = "status_page_publish"
+
+
+@dataclass(frozen=True)
+class OnPage:
+    """What the public status page shows of the incident (`line` None: nothing yet); the
+    summary gets no such part when no status page is configured."""
+
+    line: str | None = None
+    url: str = ""
+    resolved: bool = False
 
 
 def headline(incident) -> str:
@@ -44,7 +57,7 @@ def _acknowledgement(incident) -> str:
     return f"{who} {date_token(incident.acknowledged_at)}"
 
 
-def _summary_buttons(incident) -> list[dict]:
+def _summary_buttons(incident, on_page: OnPage | None = None) -> list[dict]:
     """What the summary offers in the incident's current state (no button is ever dead)."""
     value = str(incident.id)
     buttons = [acknowledge_button(incident)] if needs_ack(incident) else []
@@ -52,7 +65,24 @@ def _summary_buttons(incident) -> list[dict]:
     if incident.status != "resolved":
         buttons.append(button(RESOLVE_ACTION, "Resolve", value, "danger"))
     buttons.append(button(FOLLOWUP_ADD_ACTION, "Add follow-up", value))
+    if on_page is not None and (incident.status != "resolved" or not on_page.resolved):
+        buttons.append(button(PUBLISH_ACTION, "Publish to status page", value))
     return buttons
+
+
+def _on_page_blocks(on_page: OnPage | None) -> list[dict]:
+    if on_page is None or on_page.line is None:
+        return []
+    said = escape(on_page.line)
+    shown = f"<{on_page.url}|{said}>" if on_page.url.startswith("http") else said
+    return [
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": trim(f"On the status page: {shown}", SECTION_MAX)}
+            ],
+        }
+    ]
 
 
 def _follow_up_blocks(follow_ups) -> list[dict]:
@@ -103,7 +133,7 @@ def _situation_fields(incident) -> list[dict]:
     return fields
 
 
-def summary_blocks(incident, follow_ups=()) -> list[dict]:
+def summary_blocks(incident, follow_ups=(), on_page: OnPage | None = None) -> list[dict]:
     """The pinned, living summary message in the incident channel."""
     severity = incident.severity
     blocks: list[dict] = [
@@ -135,6 +165,7 @@ def summary_blocks(incident, follow_ups=()) -> list[dict]:
     if incident.resolved_at is not None:
         blocks.append(section(f"Resolved {date_token(incident.resolved_at)}", incident.resolution))
     blocks.extend(_follow_up_blocks(follow_ups))
+    blocks.extend(_on_page_blocks(on_page))
     blocks.append(
         {
             "type": "context",
@@ -146,7 +177,7 @@ def summary_blocks(incident, follow_ups=()) -> list[dict]:
             ],
         }
     )
-    return blocks + actions(_summary_buttons(incident))
+    return blocks + actions(_summary_buttons(incident, on_page))
 
 
 def summary_text(incident) -> str:

@@ -23,13 +23,15 @@ Inside an incident channel:
 • `/incident note …`: post an update (resets the nudge clock)
 • `/incident followup …`: add a follow-up action
 • `/incident resolve [what fixed it]`
-• `/incident report`: post the post-incident report"""
+• `/incident report`: post the post-incident report
+• `/incident statuspage`: publish to the public status page (a form opens);
+  `/incident statuspage [status] [Component=impact …] message` posts a further public update"""
 
 
 @dataclass(frozen=True)
 class Subcommand:
     name: str  # status | severity | lead | title | description | impact | note | followup |
-    #            resolve | report | help
+    #            resolve | report | help | statuspage
     value: str = ""
 
 
@@ -53,6 +55,8 @@ _ALIASES = {
     "resolve": "resolve",
     "report": "report",
     "help": "help",
+    "statuspage": "statuspage",
+    "status-page": "statuspage",
 }
 _NEEDS_TEXT = {"title", "description", "impact", "note", "followup"}
 

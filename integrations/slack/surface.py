@@ -19,7 +19,7 @@ from incident.ports import Change, Escalation
 from incident.services import Services
 from incident.timeline import durations
 from incident.vocabulary import Actor, is_raised
-from integrations.slack import messages, nudge_messages
+from integrations.slack import messages, nudge_messages, status_page_summary
 from integrations.slack.blocks import channel_link
 from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.replies import direct_message
@@ -152,12 +152,13 @@ class SlackSurface:
 
     def refreshed(self, incident: Incident) -> None:
         items = followups.of(incident)
+        on_page = status_page_summary.on_page(self._services, incident)
         edits = (
             (
                 incident.channel_id,
                 incident.summary_ts,
                 messages.summary_text,
-                lambda i: messages.summary_blocks(i, items),
+                lambda i: messages.summary_blocks(i, items, on_page),
             ),
             (
                 incident.announcement_channel_id,

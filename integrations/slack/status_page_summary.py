@@ -1,0 +1,22 @@
+"""What the summary says of the status page: the line it shows and whether it offers the
+"Publish to status page" button (only where a status page is configured)."""
+
+from __future__ import annotations
+
+from incident import status_page
+from incident.services import Services
+from integrations.slack.messages import OnPage
+from store.models import Incident
+
+
+def on_page(services: Services, incident: Incident) -> OnPage | None:
+    if services.config.status_page is None:
+        return None
+    public = status_page.on_page(incident)
+    if public is None:
+        return OnPage()
+    return OnPage(
+        line=status_page.line(public),
+        url=status_page.page_url(services, public),
+        resolved=public.status == "resolved",
+    )

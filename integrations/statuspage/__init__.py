@@ -1,0 +1,1 @@
+"""Atlassian Statuspage: the hosted page that may mirror Klaxon's own (`StatusPageMirror`)."""
