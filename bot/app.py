@@ -192,7 +192,16 @@ def _start_http(services: Services, handler) -> OperatorServer | None:
 
 
 def run(config: Config) -> int:
-    logs.configure(config.log_level, secrets=(config.bot_token, config.app_token))
+    logs.configure(
+        config.log_level,
+        secrets=(
+            config.bot_token,
+            config.app_token,
+            *config.ops_jwt_secrets,
+            *config.ops_hmac_secrets,
+            *config.ops_alert_tokens,
+        ),
+    )
     database = _open_store(config)
     stopping = threading.Event()
     slack = web_client(config, stopping)
