@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from store import audit, incidents
 from store.fields import utcnow
@@ -113,3 +118,16 @@ def test_every_action_written_is_known():
     from incident.access import DENIED_ACTIONS
 
     assert set(DENIED_ACTIONS.values()) <= set(audit.ACTIONS)
+
+
+@pytest.mark.parametrize("command", [["audit"], ["token"], ["sign"], ["forget"], ["purge"]])
+def test_the_operations_commands_have_help(tmp_path, command):
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", *command, "--help"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0 and result.stdout.startswith(f"usage: klaxon {command[0]}")
