@@ -52,8 +52,7 @@ def _older_than(args, config) -> int:
             refs=refs[: retention.REFS_LISTED],
             older_than=args.older_than,
             incidents=removed.counts.get("resolved_incidents", 0),
-            timeline_events=removed.counts.get("timeline_events", 0),
-            follow_ups=removed.counts.get("follow_ups", 0),
+            **{name: removed.counts.get(name, 0) for _, name in retention.INCIDENT_CHILDREN},
             batches=removed.batches,
         )
     print(
@@ -75,7 +74,7 @@ def _retention(args, config) -> int:
             policy, now=now, rate_window=config.ack_rate_window, actor=operator()
         )
     verb = "would remove" if args.dry_run else "removed"
-    for kind in (*KINDS, "timeline_events", "follow_ups"):
+    for kind in retention.COUNTED:
         keep = policy.keep(kind) if kind in KINDS else policy.resolved_incidents
         kept = "kept forever" if keep is None else f"older than {humanize(keep)}"
         print(f"{verb} {removed.counts.get(kind, 0):>6} {kind} ({kept})")

@@ -25,6 +25,11 @@ from store.models import (
     TimelineEvent,
 )
 
+# The tables whose rows belong to one incident and go with it, and the name each count
+# has in the audit record. A new table with an `incident` foreign key adds one entry.
+INCIDENT_CHILDREN = ((TimelineEvent, "timeline_events"), (FollowUp, "follow_ups"))
+COUNTED = (*KINDS, *(name for _, name in INCIDENT_CHILDREN))
+
 # An audit record lists at most this many refs of the incidents it removed (and the count).
 REFS_LISTED = 200
 
@@ -74,11 +79,8 @@ def purge_incidents(
             return
         ids = [incident.id for incident in doomed]
         with write_transaction():
-            removed.add(
-                "timeline_events",
-                TimelineEvent.delete().where(TimelineEvent.incident.in_(ids)).execute(),
-            )
-            removed.add("follow_ups", FollowUp.delete().where(FollowUp.incident.in_(ids)).execute())
+            for model, name in INCIDENT_CHILDREN:
+                removed.add(name, model.delete().where(model.incident.in_(ids)).execute())
             removed.add(
                 "resolved_incidents",
                 Incident.delete()
@@ -144,7 +146,7 @@ def apply(
 ) -> Removed:
     """Remove everything [retention] says is old enough; `between` runs after each batch
     (the scheduler renews its lease there)."""
-    removed = Removed(counts=dict.fromkeys((*KINDS, "timeline_events", "follow_ups"), 0))
+    removed = Removed(counts=dict.fromkeys(COUNTED, 0))
     if policy.resolved_incidents is not None:
         purge_incidents(
             now - policy.resolved_incidents, batch=policy.batch, removed=removed, between=between
@@ -164,13 +166,13 @@ def apply(
 
 def preview(policy: Retention, *, now: datetime, rate_window: timedelta) -> Removed:
     """What `apply` would remove now, changing nothing."""
-    removed = Removed(counts=dict.fromkeys((*KINDS, "timeline_events", "follow_ups"), 0))
+    removed = Removed(counts=dict.fromkeys(COUNTED, 0))
     if policy.resolved_incidents is not None:
         cutoff = now - policy.resolved_incidents
         removed.refs = [incident.display_ref for incident in purgeable(cutoff)]
         removed.add("resolved_incidents", len(removed.refs))
         ids = _old_incidents(cutoff).select(Incident.id)
-        for name, model in (("timeline_events", TimelineEvent), ("follow_ups", FollowUp)):
+        for model, name in INCIDENT_CHILDREN:
             removed.add(name, model.select().where(model.incident.in_(ids)).count())
     for kind, condition in _conditions(policy, now, rate_window).items():
         if condition is not None:

@@ -212,3 +212,17 @@ def test_purge_without_older_than_applies_retention(db, database_url, tmp_path):
     assert Incident.select().count() == 2
     [record] = audit.events("retention_applied")
     assert record.actor_id.startswith("cli:") and json.loads(record.detail)["batches"] == 4
+
+
+def test_every_table_hanging_off_an_incident_goes_with_it():
+    """A table with a foreign key to the incident must be in INCIDENT_CHILDREN, or removing
+    an old incident would fail on it (or leave its rows behind)."""
+    import peewee
+
+    from store.models import MODELS
+
+    children = {model for model, _ in retention.INCIDENT_CHILDREN}
+    for model in MODELS:
+        for column in model._meta.fields.values():
+            if isinstance(column, peewee.ForeignKeyField) and column.rel_model is Incident:
+                assert model in children, f"{model._meta.table_name}: add it to INCIDENT_CHILDREN"
