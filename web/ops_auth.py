@@ -37,6 +37,7 @@ import jwt
 import structlog
 
 from settings.config import Config
+from settings.rotation import matches_any
 from store import signatures
 from store.roles import canonical_holder
 from web.ops_errors import OpsError, unauthenticated, unauthorized
@@ -146,11 +147,13 @@ class Authenticator:
         signed = [signing_string(stamp, request.method, raw_path(request), raw)]
         if self._config.ops_legacy_body_signature:
             signed.append(legacy_signing_string(stamp, raw))
-        for secret in self._config.ops_hmac_secrets:
-            for message in signed:
-                expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-                if hmac.compare_digest(expected, signature):
-                    return signature
+        expected = [
+            hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+            for secret in self._config.ops_hmac_secrets
+            for message in signed
+        ]
+        if matches_any(signature, expected):
+            return signature
         raise unauthorized("The signature does not match.", "signature_mismatch")
 
     @staticmethod
