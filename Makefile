@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DATABASE_URL ?= sqlite:///klaxon.db
 
-.PHONY: run demo test test-prerequisites lint format bench clean
+.PHONY: run demo test test-prerequisites lint security format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,13 @@ test-prerequisites:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 		|| (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
-test: lint test-prerequisites
+# bandit over the product code and pip-audit over the installed dependencies, judged
+# against security-baseline.toml (tools/security_scan.py). A scan that could not run says
+# so; SECURITY_AUDIT_REQUIRED=1 makes that a failure.
+security: $(VENV)/.installed-test
+	$(BIN)/python tools/security_scan.py
+
+test: lint security test-prerequisites
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2
 
 format: $(VENV)/.installed-test

@@ -201,7 +201,14 @@ def run(config: Config) -> int:
     mirror = config.status_page.atlassian if config.status_page else None
     logs.configure(
         config.log_level,
-        secrets=(config.bot_token, config.app_token, mirror.api_key if mirror else ""),
+        secrets=(
+            config.bot_token,
+            config.app_token,
+            *config.ops_jwt_secrets,
+            *config.ops_hmac_secrets,
+            *config.ops_alert_tokens,
+            mirror.api_key if mirror else "",
+        ),
     )
     database = _open_store(config)
     stopping = threading.Event()

@@ -1,5 +1,6 @@
 """The `klaxon` command: the parser and the dispatch. Each group of commands has its own
-module (cli/roles.py, cli/incidents.py, cli/purge.py, cli/checks.py); `run` belongs to the
+module (cli/roles.py, cli/incidents.py, cli/purge.py, cli/checks.py, cli/audit.py,
+cli/credentials.py, cli/forget.py); `run` belongs to the
 composition root, which passes it in."""
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ import os
 import sys
 from collections.abc import Callable
 
+from cli.audit import audit
+from cli.credentials import sign, token
+from cli.forget import forget
 from cli.incidents import incidents, report
 from cli.purge import purge
 from cli.roles import roles
@@ -102,10 +106,67 @@ def parser() -> argparse.ArgumentParser:
         description="Remove resolved incidents (with timelines and follow-ups) resolved "
         "longer ago than --older-than. Open incidents are never touched.",
     )
-    purge.add_argument("--older-than", required=True, metavar="AGE", help='e.g. "90d"')
+    purge.add_argument(
+        "--older-than",
+        metavar="AGE",
+        help='only resolved incidents, resolved longer ago than AGE (e.g. "90d"); '
+        "without it, everything [retention] says is old enough",
+    )
     purge.add_argument("--dry-run", action="store_true", help="only say what would go")
     purge.add_argument("--yes", action="store_true", help="really delete")
+    _operations_commands(commands)
     return root
+
+
+def _operations_commands(commands) -> None:
+    """audit, token, sign, forget: the commands for operating Klaxon over the years."""
+    trail = commands.add_parser(
+        "audit",
+        help="search the audit trail, newest first",
+        description="List audit records newest first: a table, or JSON lines with --json.",
+    )
+    trail.add_argument("--since", metavar="AGE", help='only records newer than AGE, e.g. "7d"')
+    trail.add_argument(
+        "--actor",
+        action="append",
+        metavar="WHO",
+        help="a Slack user id (U…) or an email; repeat for one person's two identities",
+    )
+    trail.add_argument("--action", metavar="ACTION", help="e.g. ops_admin_access_denied")
+    trail.add_argument("--incident", metavar="INC-42", help="records about this incident")
+    trail.add_argument("--limit", type=int, metavar="N", help="at most N records")
+    trail.add_argument("--json", action="store_true", help="one JSON object per line")
+    token = commands.add_parser(
+        "token",
+        help="print a JWT for the ops API (signed with OPS_JWT_SECRET)",
+        description="Print an HS256 JWT for [ops_api].jwt_audience, signed with "
+        "OPS_JWT_SECRET, to test a caller of the ops API.",
+    )
+    token.add_argument("--email", required=True, help="the identity the token carries")
+    token.add_argument("--ttl", default="10m", metavar="AGE", help="lifetime (default 10m)")
+    sign = commands.add_parser(
+        "sign",
+        help="print the X-Timestamp and X-Signature headers for an ops API request",
+        description="Sign a request with OPS_HMAC_SECRET as the ops API checks it; send "
+        "it within 5 minutes, once.",
+    )
+    sign.add_argument("--path", required=True, help="e.g. /ops/incidents/INC-42/ack")
+    sign.add_argument("--body", default="", help="the exact body you will send")
+    sign.add_argument("--method", default="POST", help="default POST")
+    forget = commands.add_parser(
+        "forget",
+        help="remove or anonymise one person's data",
+        description="Remove or anonymise one person's data (docs/data.md says what and "
+        "where). Without --yes, show what would change and change nothing.",
+    )
+    forget.add_argument(
+        "--user",
+        action="append",
+        required=True,
+        metavar="WHO",
+        help="a Slack user id (U…) or an email; repeat for one person's two identities",
+    )
+    forget.add_argument("--yes", action="store_true", help="really change it")
 
 
 COMMANDS = {
@@ -115,6 +176,10 @@ COMMANDS = {
     "check": _check,
     "incidents": incidents,
     "purge": purge,
+    "audit": audit,
+    "token": token,
+    "sign": sign,
+    "forget": forget,
 }
 
 

@@ -1,11 +1,12 @@
 """Timed work in an in-process APScheduler: the tick asks the store what is due and hands it
 to incident.due_work, the same use cases the Slack handlers run. No business rules live
-here. Beside the tick: pruning expired rate-limit attempts and used signatures, and
-refreshing the members of the @usergroups named in [roles]."""
+here. Beside the tick: applying [retention] (old incidents, audit records, rate-limit
+attempts and used signatures), and refreshing the members of the @usergroups named in
+[roles]."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -13,7 +14,8 @@ from incident.services import Services
 from scheduler import jobs
 
 USERGROUP_REFRESH_MINUTES = 5
-PRUNE_MINUTES = 10
+# How often each replica asks the database whether [retention] is due (its `every` decides).
+RETENTION_CHECK = timedelta(minutes=5)
 
 
 def start(services: Services, owner: str) -> BackgroundScheduler:
@@ -33,11 +35,12 @@ def start(services: Services, owner: str) -> BackgroundScheduler:
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
-        jobs.prune_expired,
+        jobs.apply_retention,
         "interval",
-        minutes=PRUNE_MINUTES,
-        args=[services],
-        id="prune_expired",
+        seconds=min(services.config.retention.every, RETENTION_CHECK).total_seconds(),
+        args=[services, owner],
+        id="retention",
+        next_run_time=datetime.now(UTC),
     )
     if services.roles.uses_groups:
         scheduler.add_job(

@@ -10,11 +10,14 @@ import structlog
 from incident import due_work
 from incident.services import Services
 from observability import metrics
-from store import due, ratelimit, signatures
+from store import due, periodic, retention
 from store.fields import utcnow
 
 log = structlog.get_logger("klaxon.scheduler")
 BATCH = 200
+RETENTION_JOB = "retention"
+# Who the audit trail names for the runs of the retention job.
+RETENTION_ACTOR = "klaxon:retention"
 
 
 def refresh_usergroups(services: Services) -> None:
@@ -22,19 +25,33 @@ def refresh_usergroups(services: Services) -> None:
     services.people.refresh_groups()
 
 
-def prune_expired(services: Services) -> None:
-    """Forget rate-limit attempts no window can reach any more and ops API signatures too
-    old to be replayed (both tables stay small)."""
+def apply_retention(services: Services, owner: str) -> None:
+    """Apply [retention] when its time has come (one schedule in the database for every
+    replica: the one that wins the claim runs it, the others find it not due)."""
+    policy = services.config.retention
     now = utcnow()
     try:
         with services.database.connection_context():
-            attempts = ratelimit.prune(now - services.config.ack_rate_window)
-            used_signatures = signatures.prune(now)
+            if not periodic.claim(RETENTION_JOB, now=now, every=policy.every, owner=owner):
+                log.debug("retention_checked", replica=owner, ran=False)
+                return
+            try:
+                removed = retention.run(
+                    policy,
+                    now=now,
+                    rate_window=services.config.ack_rate_window,
+                    actor=RETENTION_ACTOR,
+                    between=lambda: periodic.renew(RETENTION_JOB, now=utcnow(), owner=owner),
+                    replica=owner,
+                )
+            finally:
+                periodic.release(RETENTION_JOB, owner)
     except (peewee.OperationalError, peewee.InterfaceError) as error:
-        log.error("database_unavailable", task="prune", error=str(error).strip()[:200])
+        # What was removed stays removed; the rest waits for the next run.
+        log.error("database_unavailable", task="retention", error=str(error).strip()[:200])
         return
-    if attempts or used_signatures:
-        log.info("expired_pruned", rate_attempts=attempts, signatures=used_signatures)
+    log.debug("retention_checked", replica=owner, ran=True)
+    log.info("retention_applied", replica=owner, batches=removed.batches, **removed.counts)
 
 
 def tick(services: Services, owner: str) -> None:

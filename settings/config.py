@@ -17,14 +17,15 @@ from incident.vocabulary import SEVERITIES
 from settings import values
 from settings.durations import parse_duration
 from settings.errors import ConfigError
+from settings.retention import Retention, parse_retention
 from settings.roles import parse_roles
 from settings.sources import (
     DEFAULT_DATABASE_URL,
     config_path,
     database_url,
     log_level,
-    optional_secret,
     read_document,
+    rotating_secret,
     secret,
 )
 from settings.status_page import StatusPage
@@ -91,6 +92,19 @@ class Config:
     alert_auto_resolve: bool = False
     # [status_page]: None when the section is absent (no public page is served).
     status_page: StatusPage | None = None
+    retention: Retention = field(default_factory=Retention)
+    # The secrets accepted during a rotation (OPS_JWT_SECRET_PREVIOUS,
+    # OPS_ALERT_TOKEN_PREVIOUS), beside the current ones above.
+    ops_jwt_secret_previous: str = ""
+    ops_alert_token_previous: str = ""
+
+    @property
+    def ops_jwt_secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.ops_jwt_secret, self.ops_jwt_secret_previous) if s)
+
+    @property
+    def ops_alert_tokens(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.ops_alert_token, self.ops_alert_token_previous) if s)
 
 
 def _severity(value: Any) -> str:
@@ -165,6 +179,7 @@ _COMPOUND_KEYS = {
     "escalation": (),
     "nudges": ("update_every",),
     "status_page": ("atlassian",),
+    "retention": (),
 }
 
 
@@ -249,6 +264,8 @@ def parse_settings(
             continue
         if section == "status_page":
             settings["status_page"] = parse_status_page(table, os.environ if env is None else env)
+        if section == "retention":
+            settings["retention"] = parse_retention(table, _fail)
             continue
         if not isinstance(table, dict):
             raise _fail(f"[{section}]", "expected a table")
@@ -281,22 +298,18 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         app_token = secret(env, "SLACK_APP_TOKEN", "xapp-")
     else:
         bot_token = app_token = ""
-    hmac_secrets = tuple(
-        s
-        for s in (
-            optional_secret(env, "OPS_HMAC_SECRET"),
-            optional_secret(env, "OPS_HMAC_SECRET_PREVIOUS"),
-        )
-        if s
-    )
+    jwt_secret, jwt_previous = (*rotating_secret(env, "OPS_JWT_SECRET"), "", "")[:2]
+    alert_token, alert_previous = (*rotating_secret(env, "OPS_ALERT_TOKEN"), "", "")[:2]
     return Config(
         bot_token=bot_token,
         app_token=app_token,
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         database_url=database_url(env),
         log_level=log_level(env),
-        ops_jwt_secret=optional_secret(env, "OPS_JWT_SECRET"),
-        ops_hmac_secrets=hmac_secrets,
-        ops_alert_token=optional_secret(env, "OPS_ALERT_TOKEN"),
+        ops_jwt_secret=jwt_secret,
+        ops_jwt_secret_previous=jwt_previous,
+        ops_hmac_secrets=rotating_secret(env, "OPS_HMAC_SECRET"),
+        ops_alert_token=alert_token,
+        ops_alert_token_previous=alert_previous,
         **settings,
     )

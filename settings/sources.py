@@ -54,6 +54,24 @@ def optional_secret(env: Mapping[str, str], name: str) -> str:
     return secret(env, name, "")
 
 
+def rotating_secret(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """NAME, then NAME_PREVIOUS during a rotation: every secret that is accepted now.
+
+    Each may come from its *_FILE. A previous secret without a current one is refused: it
+    would leave the feature running on the secret being retired. Verifiers try each in
+    turn (`settings.rotation.matches_any`), so callers using either secret keep working
+    until the previous one is removed.
+    """
+    current = optional_secret(env, name)
+    previous = optional_secret(env, f"{name}_PREVIOUS")
+    if previous and not current:
+        raise ConfigError(
+            f"config error: {name}_PREVIOUS is set but {name} is not: set the new secret in "
+            f"{name} and keep the old one in {name}_PREVIOUS until every caller has moved"
+        )
+    return tuple(value for value in (current, previous) if value)
+
+
 def config_path(env: Mapping[str, str]) -> Path | None:
     explicit = env.get("KLAXON_CONFIG", "").strip()
     if explicit:

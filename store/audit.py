@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from store.fields import utcnow
 from store.models import AuditEvent, Incident
+
+# Every action Klaxon writes, with what it means (`klaxon audit --action` lists them). A
+# feature that writes a new action adds it here.
+ACTIONS = {
+    "incident_declared": "an incident was declared (Slack, an alert, the ops API)",
+    "incident_updated": "fields of an incident changed (status, severity, lead, …)",
+    "incident_acknowledged": "someone acknowledged an incident",
+    "incident_escalated": "an unacknowledged incident reached the next escalation level",
+    "ack_already_acknowledged": "an ack arrived after someone else's",
+    "ack_incident_resolved": "an ack arrived for a resolved incident",
+    "ack_not_found": "an ack named no known incident",
+    "ack_malformed_ref": "an ack named something that is not an incident ref",
+    "ack_rate_limited": "an ack was refused by the per-person rate limit",
+    "ops_admin_access_denied": "an ack by someone without the ack role",
+    "incident_change_denied": "a change to an incident by someone not allowed to",
+    "followup_added": "a follow-up was added",
+    "followup_done": "a follow-up was marked done",
+    "role_granted": "`klaxon roles grant`",
+    "role_revoked": "`klaxon roles revoke`",
+    "incidents_purged": "`klaxon purge --older-than` removed resolved incidents",
+    "retention_applied": "[retention] removed old records (the scheduler or `klaxon purge`)",
+    "person_forgotten": "`klaxon forget` removed or anonymised one person's data",
+}
 
 
 def record(
@@ -31,4 +55,34 @@ def events(action: str | None = None) -> list[AuditEvent]:
     query = AuditEvent.select().order_by(AuditEvent.occurred_at, AuditEvent.id)
     if action:
         query = query.where(AuditEvent.action == action)
+    return list(query)
+
+
+def known_actions() -> list[str]:
+    """The actions above and any other action already in the trail (e.g. written by an
+    older or newer release), sorted."""
+    stored = AuditEvent.select(AuditEvent.action).distinct().tuples()
+    return sorted(set(ACTIONS) | {action for (action,) in stored})
+
+
+def search(
+    *,
+    since: datetime | None = None,
+    actors: tuple[str, ...] = (),
+    action: str | None = None,
+    incident_ref: int | None = None,
+    limit: int | None = None,
+) -> list[AuditEvent]:
+    """Audit records newest first, narrowed by each filter given."""
+    query = AuditEvent.select().order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if actors:
+        query = query.where(AuditEvent.actor_id.in_(actors))
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if incident_ref is not None:
+        query = query.where(AuditEvent.incident_ref == incident_ref)
+    if limit is not None:
+        query = query.limit(limit)
     return list(query)

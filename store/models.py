@@ -230,3 +230,16 @@ class PublicUpdate(BaseModel):
 
 
 MODELS = (*MODELS, PublicIncident, PublicUpdate)
+class PeriodicRun(BaseModel):
+    """When a periodic job (retention) next runs, and which replica holds it until when."""
+
+    name = peewee.CharField(max_length=64, primary_key=True)
+    next_run_at = UTCDateTimeField()
+    lease_owner = peewee.CharField(max_length=64, null=True)
+    lease_until = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "periodic_run"
+
+
+MODELS = (*MODELS, PeriodicRun)

@@ -23,17 +23,18 @@ def test_a_signature_is_accepted_once_and_forgotten_after_it_expires(db):
     assert [row.signature for row in AcceptedSignature.select()] == [SIGNATURE]
 
 
-def test_the_scheduler_prunes_expired_signatures(db):
-    from types import SimpleNamespace
+def test_retention_removes_signatures_expired_longer_ago_than_it_keeps_them(db):
+    from settings.retention import Retention
+    from store import retention
 
-    from scheduler.jobs import prune_expired
-    from settings.config import Config
-
-    signatures.accept(SIGNATURE, utcnow() - timedelta(seconds=1))
-    signatures.accept("cd" * 32, utcnow() + timedelta(minutes=5))
-    services = SimpleNamespace(database=db, config=Config(bot_token="xoxb-x", app_token="xapp-x"))
-    prune_expired(services)
-    assert [row.signature for row in AcceptedSignature.select()] == ["cd" * 32]
+    now = utcnow()
+    signatures.accept(SIGNATURE, now - timedelta(hours=2))
+    signatures.accept("cd" * 32, now - timedelta(seconds=1))
+    signatures.accept("ef" * 32, now + timedelta(minutes=5))
+    policy = Retention(accepted_signatures=timedelta(hours=1))
+    removed = retention.apply(policy, now=now, rate_window=timedelta(minutes=1))
+    assert removed.counts["accepted_signatures"] == 1
+    assert sorted(row.signature for row in AcceptedSignature.select()) == ["cd" * 32, "ef" * 32]
 
 
 def test_two_replicas_racing_on_one_signature_one_wins(database_url):

@@ -276,19 +276,17 @@ def test_release_keeps_a_due_time_a_person_changed_meanwhile(db):
     assert fresh.next_due_at == snoozed_until
 
 
-def test_the_scheduler_prunes_rate_attempts_past_the_window(db):
-    from types import SimpleNamespace
-
-    from scheduler.jobs import prune_expired
-    from settings.config import Config
-    from store import ratelimit
+def test_retention_keeps_rate_attempts_inside_the_window_whatever_it_is_told(db):
+    from settings.retention import Retention
+    from store import ratelimit, retention
     from store.fields import utcnow
     from store.models import RateAttempt
 
     now = utcnow()
-    window = timedelta(minutes=1)
-    ratelimit.attempt("ack", "U1", limit=10, window=window, now=now - timedelta(minutes=5))
-    ratelimit.attempt("ack", "U1", limit=10, window=window, now=now)
-    services = SimpleNamespace(database=db, config=Config(bot_token="xoxb-x", app_token="xapp-x"))
-    prune_expired(services)
-    assert RateAttempt.select().count() == 1
+    window = timedelta(minutes=10)
+    for age in (timedelta(minutes=30), timedelta(minutes=5), timedelta(0)):
+        ratelimit.attempt("ack", "U1", limit=10, window=window, now=now - age)
+    policy = Retention(rate_attempts=timedelta(minutes=1))
+    removed = retention.apply(policy, now=now, rate_window=window)
+    assert removed.counts["rate_attempts"] == 1
+    assert RateAttempt.select().count() == 2, "attempts inside the window still count"

@@ -11,8 +11,6 @@ Every request gets an id and every refusal one shape (web/ops_requests.py).
 
 from __future__ import annotations
 
-import hmac
-
 import falcon
 
 from incident import access, acknowledge, alerts, refs
@@ -21,6 +19,7 @@ from incident.outcomes import NotFound
 from incident.report import iso
 from incident.services import Services
 from incident.vocabulary import Actor, Permission
+from settings.rotation import matches_any
 from web import ops_input
 from web.ops_auth import Authenticator, FailureThrottle, bearer
 from web.ops_errors import OpsError, unauthenticated
@@ -121,10 +120,10 @@ class Alerts:
     def on_post(self, request: falcon.Request, response: falcon.Response):
         self._throttle.check(request)
         token = bearer(request)
-        expected = self._services.config.ops_alert_token
         if token is None:
             raise unauthenticated("A valid bearer token is required.", "token_missing")
-        if not hmac.compare_digest(token.encode(), expected.encode()):
+        # OPS_ALERT_TOKEN, or OPS_ALERT_TOKEN_PREVIOUS during a rotation.
+        if not matches_any(token, self._services.config.ops_alert_tokens):
             raise unauthenticated("A valid bearer token is required.", "alert_token_invalid")
         body = ops_input.json_object(ops_input.read(request, ALERTS_BODY_MAX))
         parsed = ops_input.alerts_of(body)

@@ -1,8 +1,10 @@
 """Who may call the ops API: the JWT identity, the request signature and its one use, and
 the throttle on clients that keep failing to authenticate.
 
-The signature (X-Signature) is the hex HMAC-SHA256, with OPS_HMAC_SECRET or during a
-rotation OPS_HMAC_SECRET_PREVIOUS, of these five parts joined by a newline (0x0A):
+The bearer JWT is HS256 with OPS_JWT_SECRET (or OPS_JWT_SECRET_PREVIOUS during a rotation)
+or RS256 from [ops_api].jwks_url. The signature (X-Signature) is the hex HMAC-SHA256, with
+OPS_HMAC_SECRET or during a rotation OPS_HMAC_SECRET_PREVIOUS, of these five parts joined
+by a newline (0x0A):
 
     v1
     <X-Timestamp>     Unix seconds, ASCII digits
@@ -35,6 +37,7 @@ import jwt
 import structlog
 
 from settings.config import Config
+from settings.rotation import matches_any
 from store import signatures
 from store.roles import canonical_holder
 from web.ops_errors import OpsError, unauthenticated, unauthorized
@@ -93,18 +96,7 @@ class Authenticator:
         if token is None:
             raise unauthenticated("A bearer token is required.", "token_missing")
         try:
-            if self._jwks is not None:
-                key, algorithms = self._jwks.get_signing_key_from_jwt(token).key, ["RS256"]
-            else:
-                key, algorithms = self._config.ops_jwt_secret, ["HS256"]
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=algorithms,
-                audience=self._config.jwt_audience,
-                issuer=self._config.jwt_issuer or None,
-                options={"require": ["exp", "aud"]},
-            )
+            claims = self._verified_claims(token)
         except jwt.PyJWTError as error:
             log.info("ops_api_token_refused", error=type(error).__name__)
             raise unauthenticated("The bearer token is not valid.", "token_invalid") from None
@@ -112,6 +104,31 @@ class Authenticator:
         if identity is None:
             raise unauthenticated("The token names nobody.", "token_no_identity")
         return identity
+
+    def _verified_claims(self, token: str) -> dict:
+        """The token's claims, checked with the JWKS key or, during a rotation, with
+        OPS_JWT_SECRET and then OPS_JWT_SECRET_PREVIOUS (only a signature mismatch moves
+        on to the next secret; an expired token or a wrong audience is refused at once)."""
+        if self._jwks is not None:
+            key = self._jwks.get_signing_key_from_jwt(token).key
+            return self._decode(token, key, "RS256")
+        secrets = self._config.ops_jwt_secrets
+        for secret in secrets[:-1]:
+            try:
+                return self._decode(token, secret, "HS256")
+            except jwt.InvalidSignatureError:
+                continue
+        return self._decode(token, secrets[-1], "HS256")
+
+    def _decode(self, token: str, key, algorithm: str) -> dict:
+        return jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            audience=self._config.jwt_audience,
+            issuer=self._config.jwt_issuer or None,
+            options={"require": ["exp", "aud"]},
+        )
 
     def verify_signature(self, request: falcon.Request, raw: bytes) -> str:
         """Check X-Timestamp and X-Signature (no database); returns the signature."""
@@ -130,11 +147,13 @@ class Authenticator:
         signed = [signing_string(stamp, request.method, raw_path(request), raw)]
         if self._config.ops_legacy_body_signature:
             signed.append(legacy_signing_string(stamp, raw))
-        for secret in self._config.ops_hmac_secrets:
-            for message in signed:
-                expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-                if hmac.compare_digest(expected, signature):
-                    return signature
+        expected = [
+            hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+            for secret in self._config.ops_hmac_secrets
+            for message in signed
+        ]
+        if matches_any(signature, expected):
+            return signature
         raise unauthorized("The signature does not match.", "signature_mismatch")
 
     @staticmethod

@@ -1,0 +1,156 @@
+"""Where personal data lives: one entry per table, read by `klaxon forget` (what to change
+for one person), checked against docs/data.md and against the models by the tests.
+
+A new table with people's data adds one `PersonalTable` here (and a section in
+docs/data.md); a text column that holds nobody's data goes in `NOT_PERSONAL` with the
+reason in a comment. The tests fail while a text column is in neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import peewee
+
+from store.models import AuditEvent, FollowUp, Incident, RateAttempt, RoleGrant, TimelineEvent
+
+
+class Holds(StrEnum):
+    SLACK_ID = "Slack user id"
+    EMAIL = "email"
+    IDENTITY = "Slack user id or email"
+    FREE_TEXT = "free text people typed"
+
+
+class Forget(StrEnum):
+    """What `klaxon forget` does to the column for the person forgotten."""
+
+    PSEUDONYMISE = "replaced by the run's pseudonym (the record keeps who did what, unnamed)"
+    CLEAR = "emptied (NULL)"
+    DELETE_ROW = "row deleted"
+    SCRUB = "the person's id or email inside the text replaced by the pseudonym"
+    REDACT_AUTHORED = (
+        "text replaced by a notice where the person wrote it; elsewhere their id or email "
+        "replaced by the pseudonym"
+    )
+
+
+@dataclass(frozen=True)
+class PersonalColumn:
+    name: str
+    holds: Holds
+    forget: Forget
+    # For REDACT_AUTHORED: the column naming who wrote the text.
+    author: str | None = None
+
+    def field(self, model: type[peewee.Model]) -> peewee.Field:
+        return model._meta.fields[self.name]
+
+
+@dataclass(frozen=True)
+class PersonalTable:
+    model: type[peewee.Model]
+    why: str
+    kept: str
+    columns: tuple[PersonalColumn, ...]
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.table_name
+
+
+C = PersonalColumn
+REGISTRY: tuple[PersonalTable, ...] = (
+    PersonalTable(
+        Incident,
+        why="the incident itself: who reported, leads and acknowledged it, and what people wrote",
+        kept="resolved incidents: [retention].resolved_incidents after resolution (365d); "
+        "open incidents until resolved",
+        columns=(
+            C("reporter_id", Holds.SLACK_ID, Forget.PSEUDONYMISE),
+            C("lead_id", Holds.SLACK_ID, Forget.CLEAR),
+            C("acknowledged_by_id", Holds.IDENTITY, Forget.PSEUDONYMISE),
+            C("acknowledged_by_email", Holds.EMAIL, Forget.CLEAR),
+            C("title", Holds.FREE_TEXT, Forget.SCRUB),
+            C("description", Holds.FREE_TEXT, Forget.SCRUB),
+            C("impact", Holds.FREE_TEXT, Forget.SCRUB),
+            C("latest_update", Holds.FREE_TEXT, Forget.SCRUB),
+            C("resolution", Holds.FREE_TEXT, Forget.SCRUB),
+        ),
+    ),
+    PersonalTable(
+        TimelineEvent,
+        why="what happened during the incident and who did it (the report's actions taken)",
+        kept="with its incident",
+        columns=(
+            C("actor_id", Holds.IDENTITY, Forget.PSEUDONYMISE),
+            C("text", Holds.FREE_TEXT, Forget.REDACT_AUTHORED, author="actor_id"),
+        ),
+    ),
+    PersonalTable(
+        FollowUp,
+        why="action items: who owns them, who added and closed them",
+        kept="with its incident",
+        columns=(
+            C("owner_id", Holds.SLACK_ID, Forget.CLEAR),
+            C("created_by", Holds.IDENTITY, Forget.PSEUDONYMISE),
+            C("done_by", Holds.IDENTITY, Forget.PSEUDONYMISE),
+            C("text", Holds.FREE_TEXT, Forget.SCRUB),
+        ),
+    ),
+    PersonalTable(
+        AuditEvent,
+        why="accountability: who tried what, allowed or refused (security reviews)",
+        kept="[retention].audit (730d); it outlives the incident it names",
+        columns=(
+            C("actor_id", Holds.IDENTITY, Forget.PSEUDONYMISE),
+            C("detail", Holds.FREE_TEXT, Forget.SCRUB),
+        ),
+    ),
+    PersonalTable(
+        RoleGrant,
+        why="who holds a role granted with `klaxon roles grant`",
+        kept="until revoked",
+        columns=(
+            C("holder", Holds.IDENTITY, Forget.DELETE_ROW),
+            C("granted_by", Holds.IDENTITY, Forget.PSEUDONYMISE),
+        ),
+    ),
+    PersonalTable(
+        RateAttempt,
+        why="the ack rate limit counts each person's attempts",
+        kept="[retention].rate_attempts (1d), never less than [ack].rate_window",
+        columns=(C("actor", Holds.IDENTITY, Forget.DELETE_ROW),),
+    ),
+)
+
+# Text columns that hold nobody's personal data.
+NOT_PERSONAL = {
+    "incident": {
+        "id",
+        "severity",
+        "status",
+        "channel_id",
+        # The channel's name is made from the title's words when declared; it cannot be
+        # renamed by Klaxon without breaking links, so it is removed with the incident.
+        "channel_name",
+        "summary_ts",
+        "announcement_channel_id",
+        "announcement_ts",
+        "incident_key",
+        "declaration_key",
+        "route",
+        "lease_owner",
+    },
+    "timeline_event": {"kind", "message_ts", "permalink"},
+    "follow_up": set(),
+    "audit_event": {"action", "request_id", "incident_id"},
+    "counter": {"name"},
+    "role_grant": {"role"},
+    "rate_attempt": {"bucket"},
+    # A hex HMAC: it names the request, not the caller.
+    "accepted_signature": {"signature"},
+    # Job names and host:pid of the replica holding them.
+    "periodic_run": {"name", "lease_owner"},
+}
