@@ -174,13 +174,6 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "auto_resolve": ("alert_auto_resolve", values.boolean),
     },
 }
-_COMPOUND_KEYS = {
-    "roles": (),
-    "escalation": (),
-    "nudges": ("update_every",),
-    "status_page": ("atlassian",),
-    "retention": (),
-}
 
 
 def _fail(key: str, problem: str) -> ConfigError:
@@ -248,30 +241,31 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
     return policies
 
 
+# Sections parsed whole by their own module, each into the Config attribute of its name.
+_WHOLE_SECTIONS: dict[str, Callable[[Any, Mapping[str, str]], Any]] = {
+    "roles": lambda table, env: parse_roles(table),
+    "escalation": lambda table, env: _parse_escalation(table),
+    "status_page": parse_status_page,
+    "retention": lambda table, env: parse_retention(table, _fail),
+}
+
+
 def parse_settings(
     document: Mapping[str, Any], env: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Turn a parsed TOML document into keyword arguments for `Config`."""
     settings: dict[str, Any] = {}
     for section, table in document.items():
-        if section not in _SECTIONS and section not in _COMPOUND_KEYS:
+        if section not in _SECTIONS and section not in _WHOLE_SECTIONS:
             raise _fail(f"[{section}]", "unknown section")
-        if section == "roles":
-            settings["roles"] = parse_roles(table)
-            continue
-        if section == "escalation":
-            settings["escalation"] = _parse_escalation(table)
-            continue
-        if section == "status_page":
-            settings["status_page"] = parse_status_page(table, os.environ if env is None else env)
-        if section == "retention":
-            settings["retention"] = parse_retention(table, _fail)
+        if section in _WHOLE_SECTIONS:
+            settings[section] = _WHOLE_SECTIONS[section](table, os.environ if env is None else env)
             continue
         if not isinstance(table, dict):
             raise _fail(f"[{section}]", "expected a table")
         known = _SECTIONS.get(section, {})
         for key, value in table.items():
-            if key in _COMPOUND_KEYS.get(section, ()):
+            if (section, key) == ("nudges", "update_every"):
                 settings["update_every"] = _parse_update_every(value, UPDATE_EVERY)
                 continue
             if key not in known:

@@ -230,6 +230,8 @@ class PublicUpdate(BaseModel):
 
 
 MODELS = (*MODELS, PublicIncident, PublicUpdate)
+
+
 class PeriodicRun(BaseModel):
     """When a periodic job (retention) next runs, and which replica holds it until when."""
 

@@ -13,7 +13,16 @@ from enum import StrEnum
 
 import peewee
 
-from store.models import AuditEvent, FollowUp, Incident, RateAttempt, RoleGrant, TimelineEvent
+from store.models import (
+    AuditEvent,
+    FollowUp,
+    Incident,
+    PublicIncident,
+    PublicUpdate,
+    RateAttempt,
+    RoleGrant,
+    TimelineEvent,
+)
 
 
 class Holds(StrEnum):
@@ -100,6 +109,18 @@ REGISTRY: tuple[PersonalTable, ...] = (
         ),
     ),
     PersonalTable(
+        PublicIncident,
+        why="what people chose to publish on the status page (its public title)",
+        kept="with its incident",
+        columns=(C("title", Holds.FREE_TEXT, Forget.SCRUB),),
+    ),
+    PersonalTable(
+        PublicUpdate,
+        why="the public messages people published on the status page",
+        kept="with its incident",
+        columns=(C("body", Holds.FREE_TEXT, Forget.SCRUB),),
+    ),
+    PersonalTable(
         AuditEvent,
         why="accountability: who tried what, allowed or refused (security reviews)",
         kept="[retention].audit (730d); it outlives the incident it names",
@@ -147,6 +168,9 @@ NOT_PERSONAL = {
     "follow_up": set(),
     "audit_event": {"action", "request_id", "incident_id"},
     "counter": {"name"},
+    # Public ids, statuses and component impacts, and the hosted mirror's incident id.
+    "public_incident": {"public_id", "status", "components", "mirror_id"},
+    "public_update": {"status", "components"},
     "role_grant": {"role"},
     "rate_attempt": {"bucket"},
     # A hex HMAC: it names the request, not the caller.

@@ -21,13 +21,18 @@ from store.models import (
     AuditEvent,
     FollowUp,
     Incident,
+    PublicIncident,
     RateAttempt,
     TimelineEvent,
 )
 
 # The tables whose rows belong to one incident and go with it, and the name each count
 # has in the audit record. A new table with an `incident` foreign key adds one entry.
-INCIDENT_CHILDREN = ((TimelineEvent, "timeline_events"), (FollowUp, "follow_ups"))
+INCIDENT_CHILDREN = (
+    (TimelineEvent, "timeline_events"),
+    (FollowUp, "follow_ups"),
+    (PublicIncident, "public_incidents"),
+)
 COUNTED = (*KINDS, *(name for _, name in INCIDENT_CHILDREN))
 
 # An audit record lists at most this many refs of the incidents it removed (and the count).

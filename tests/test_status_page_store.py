@@ -71,5 +71,9 @@ def test_purging_an_incident_removes_its_public_face(db):
     incident = declared()
     publish(incident, "resolved", "done", T0)
     incidents.update_fields(incident, status="resolved", resolved_at=T0)
-    retention.purge(retention.purgeable(T0 + timedelta(days=1)))
+    removed = retention.Removed()
+    retention.purge_incidents(
+        T0 + timedelta(days=1), batch=10, removed=removed, between=lambda: None
+    )
+    assert removed.counts["public_incidents"] == 1
     assert PublicIncident.select().count() == 0 and PublicUpdate.select().count() == 0
