@@ -27,7 +27,8 @@ from store.models import (
 )
 
 # The tables whose rows belong to one incident and go with it, and the name each count
-# has in the audit record. A new table with an `incident` foreign key adds one entry.
+# has in the audit record. A new table with an `incident` foreign key adds one entry
+# (public_update rows follow their public_incident by ON DELETE CASCADE).
 INCIDENT_CHILDREN = (
     (TimelineEvent, "timeline_events"),
     (FollowUp, "follow_ups"),
