@@ -223,6 +223,10 @@ class SlackEmulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # An answer is written as headers, then body: without this, on a kept-alive
+            # connection Nagle's algorithm holds the body until the client's delayed ACK
+            # (40 ms), which no real HTTP server makes a client wait.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):  # quiet
                 pass
