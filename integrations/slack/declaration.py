@@ -77,11 +77,17 @@ def complete_setup(
                 lambda: _post_summary(services, incident, resuming),
             )
         if incident.summary_ts and not incident.summary_pinned:
-            step(
+            pinned = step(
                 "summary_pin",
                 "the summary message was not pinned",
                 lambda: _pin_summary(services, incident),
             )
+            if not pinned:  # the post is recorded all the same
+                step(
+                    "summary_record",
+                    "the summary message was not recorded",
+                    lambda: incidents.update_fields(incident, summary_ts=incident.summary_ts),
+                )
 
     def announce() -> None:
         step(
@@ -232,7 +238,9 @@ def _post_summary(services: Services, incident: Incident, resuming: bool) -> Non
         blocks=messages.summary_blocks(incident),
         metadata=_marker(SUMMARY_EVENT, incident),
     )
-    incidents.update_fields(incident, summary_ts=response["ts"])
+    # Recorded with its pin, in one write right after it (a write lost meanwhile is found
+    # again like a lost answer: the resuming lookup finds the post by its metadata).
+    incident.summary_ts = response["ts"]
 
 
 def _pin_summary(services: Services, incident: Incident) -> None:
@@ -241,7 +249,7 @@ def _pin_summary(services: Services, incident: Incident) -> None:
     except SlackApiError as error:
         if error_code(error) != SlackCode.ALREADY_PINNED:
             raise
-    incidents.update_fields(incident, summary_pinned=True)
+    incidents.update_fields(incident, summary_ts=incident.summary_ts, summary_pinned=True)
 
 
 def _announce(services: Services, incident: Incident, resuming: bool) -> None:
