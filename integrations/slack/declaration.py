@@ -123,13 +123,19 @@ _BRANCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="klaxon-declare
 
 def _together(services: Services, branches: list) -> None:
     """Run the branches at once (the first in this thread), each with a database
-    connection and the caller's log context; re-raise what a branch raised."""
+    connection of its own (opened when it first queries) and the caller's log context;
+    re-raise what a branch raised."""
     if not branches:
         return
 
     def in_connection(branch) -> None:
-        with services.database.connection_context():
+        # Connected at the branch's first query, not before its first Slack call: taking a
+        # pooled connection checks it with a round trip to the database.
+        try:
             branch()
+        finally:
+            if not services.database.is_closed():
+                services.database.close()
 
     futures = [
         _BRANCHES.submit(contextvars.copy_context().run, in_connection, branch)
