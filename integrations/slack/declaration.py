@@ -103,10 +103,25 @@ def complete_setup(
             "the incident channel could not be created",
             lambda: _create_channel(services, incident),
         )
+
+    def record_channel_then_announce() -> None:
+        # The new channel's id is written here, beside the other branches rather than
+        # before them (a write lost meanwhile leaves the name reserved on the row, under
+        # which the next try adopts the channel).
+        step(
+            "channel_record",
+            "the incident channel could not be recorded",
+            lambda: incidents.update_fields(incident, channel_id=incident.channel_id),
+        )
+        if incident.announcement_ts is None:
+            announce()
+
     # Once the channel exists, the rest does not depend on each other (only the pin waits
     # for its summary): the three branches run at once.
     branches = []
-    if incident.announcement_ts is None:
+    if created_now:
+        branches.append(record_channel_then_announce)
+    elif incident.announcement_ts is None:
         branches.append(announce)
     if incident.channel_id:
         branches.append(summary)
@@ -172,7 +187,7 @@ def _create_channel(services: Services, incident: Incident) -> None:
             if channel is None:
                 continue
             log.info("incident_channel_adopted", incident_ref=incident.display_ref, channel=name)
-        incidents.update_fields(incident, channel_id=channel["id"], channel_name=name)
+        incident.channel_id = channel["id"]  # recorded beside the next steps (complete_setup)
         log.info("incident_channel_created", incident_ref=incident.display_ref, channel=name)
         return
     raise SlackApiError("no free channel name", {"ok": False, "error": SlackCode.NAME_TAKEN})
