@@ -54,6 +54,7 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	cd bench && ../$(BIN)/python declare.py && ../$(BIN)/python ack.py && ../$(BIN)/python scheduler.py
+	cd bench && ../$(BIN)/python socket_bot.py --backend postgresql
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
