@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-test
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	cd bench && ../$(BIN)/python declare.py && ../$(BIN)/python ack.py && ../$(BIN)/python scheduler.py \
 		&& ../$(BIN)/python status_page.py
+	cd bench && ../$(BIN)/python socket_bot.py --backend postgresql
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

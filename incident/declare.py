@@ -19,6 +19,7 @@ from incident import due_times
 from incident.access import Caller
 from incident.services import Services
 from store import audit, due, incidents
+from store.db import in_write_transaction
 from store.fields import utcnow
 from store.models import Incident
 
@@ -77,6 +78,7 @@ def declare(
     return incident
 
 
+@in_write_transaction  # the incident and its audit line commit together, once
 def record(
     services: Services,
     caller: Caller,

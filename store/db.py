@@ -7,6 +7,7 @@ which on PostgreSQL borrows from a pool and on SQLite opens a cheap file handle.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -129,6 +130,18 @@ def write_transaction():
     if isinstance(database, peewee.SqliteDatabase):
         return database.atomic("IMMEDIATE")
     return database.atomic()
+
+
+def in_write_transaction(function):
+    """`function` run in one write_transaction: what it writes commits once, together (a
+    commit is a round trip and, on PostgreSQL, a flush to disk)."""
+
+    @functools.wraps(function)
+    def inner(*args, **kwargs):
+        with write_transaction():
+            return function(*args, **kwargs)
+
+    return inner
 
 
 def close(database: peewee.Database) -> None:

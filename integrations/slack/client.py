@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from integrations.slack.keepalive import KeptConnections
 from observability import metrics
 from settings.config import Config
 
@@ -117,11 +118,19 @@ class KlaxonWebClient(WebClient):
     def __init__(self, *, stopping: threading.Event, **kwargs) -> None:
         super().__init__(retry_handlers=retry_handlers(stopping), **kwargs)
         self.stopping = stopping
+        self.kept = KeptConnections(self.timeout, self.ssl)
 
     def webhook(self, url: str) -> WebhookClient:
         """A client for a response_url (slash commands, buttons): answers in any channel,
         member or not, with the same bounded retries as the Web API."""
         return WebhookClient(url, timeout=10, retry_handlers=retry_handlers(self.stopping))
+
+    def _perform_urllib_http_request_internal(self, url: str, req):
+        """Each call over this thread's kept-alive connection (keepalive.py) instead of a
+        new one; through a proxy, as slack_sdk does it."""
+        if self.proxy is not None or not url.lower().startswith("http"):
+            return super()._perform_urllib_http_request_internal(url, req)
+        return self.kept.send(url, req)
 
     def api_call(self, api_method: str, **kwargs):
         metrics.slack_calls.labels(api_method).inc()

@@ -77,11 +77,17 @@ def complete_setup(
                 lambda: _post_summary(services, incident, resuming),
             )
         if incident.summary_ts and not incident.summary_pinned:
-            step(
+            pinned = step(
                 "summary_pin",
                 "the summary message was not pinned",
                 lambda: _pin_summary(services, incident),
             )
+            if not pinned:  # the post is recorded all the same
+                step(
+                    "summary_record",
+                    "the summary message was not recorded",
+                    lambda: incidents.update_fields(incident, summary_ts=incident.summary_ts),
+                )
 
     def announce() -> None:
         step(
@@ -97,10 +103,25 @@ def complete_setup(
             "the incident channel could not be created",
             lambda: _create_channel(services, incident),
         )
+
+    def record_channel_then_announce() -> None:
+        # The new channel's id is written here, beside the other branches rather than
+        # before them (a write lost meanwhile leaves the name reserved on the row, under
+        # which the next try adopts the channel).
+        step(
+            "channel_record",
+            "the incident channel could not be recorded",
+            lambda: incidents.update_fields(incident, channel_id=incident.channel_id),
+        )
+        if incident.announcement_ts is None:
+            announce()
+
     # Once the channel exists, the rest does not depend on each other (only the pin waits
     # for its summary): the three branches run at once.
     branches = []
-    if incident.announcement_ts is None:
+    if created_now:
+        branches.append(record_channel_then_announce)
+    elif incident.announcement_ts is None:
         branches.append(announce)
     if incident.channel_id:
         branches.append(summary)
@@ -117,13 +138,19 @@ _BRANCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="klaxon-declare
 
 def _together(services: Services, branches: list) -> None:
     """Run the branches at once (the first in this thread), each with a database
-    connection and the caller's log context; re-raise what a branch raised."""
+    connection of its own (opened when it first queries) and the caller's log context;
+    re-raise what a branch raised."""
     if not branches:
         return
 
     def in_connection(branch) -> None:
-        with services.database.connection_context():
+        # Connected at the branch's first query, not before its first Slack call: taking a
+        # pooled connection checks it with a round trip to the database.
+        try:
             branch()
+        finally:
+            if not services.database.is_closed():
+                services.database.close()
 
     futures = [
         _BRANCHES.submit(contextvars.copy_context().run, in_connection, branch)
@@ -160,7 +187,7 @@ def _create_channel(services: Services, incident: Incident) -> None:
             if channel is None:
                 continue
             log.info("incident_channel_adopted", incident_ref=incident.display_ref, channel=name)
-        incidents.update_fields(incident, channel_id=channel["id"], channel_name=name)
+        incident.channel_id = channel["id"]  # recorded beside the next steps (complete_setup)
         log.info("incident_channel_created", incident_ref=incident.display_ref, channel=name)
         return
     raise SlackApiError("no free channel name", {"ok": False, "error": SlackCode.NAME_TAKEN})
@@ -234,7 +261,9 @@ def _post_summary(services: Services, incident: Incident, resuming: bool) -> Non
         ),
         metadata=_marker(SUMMARY_EVENT, incident),
     )
-    incidents.update_fields(incident, summary_ts=response["ts"])
+    # Recorded with its pin, in one write right after it (a write lost meanwhile is found
+    # again like a lost answer: the resuming lookup finds the post by its metadata).
+    incident.summary_ts = response["ts"]
 
 
 def _pin_summary(services: Services, incident: Incident) -> None:
@@ -243,7 +272,7 @@ def _pin_summary(services: Services, incident: Incident) -> None:
     except SlackApiError as error:
         if error_code(error) != SlackCode.ALREADY_PINNED:
             raise
-    incidents.update_fields(incident, summary_pinned=True)
+    incidents.update_fields(incident, summary_ts=incident.summary_ts, summary_pinned=True)
 
 
 def _announce(services: Services, incident: Incident, resuming: bool) -> None:

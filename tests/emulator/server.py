@@ -88,6 +88,7 @@ class Channel:
     members: set = field(default_factory=set)
     created: float = field(default_factory=time.time)
     creator: str = "UALICE"
+    topic: str = ""
 
 
 @dataclass
@@ -139,6 +140,7 @@ class SlackEmulator:
         self.views: dict[str, dict] = {}
         self.view_by_trigger: dict[str, str] = {}
         self.response_urls: dict[str, dict] = {}
+        self.response_posts: list[float] = []  # when each response_url post arrived
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.stalls: dict[str, Stall] = {}
         self.pings: list[str] = []
@@ -221,6 +223,10 @@ class SlackEmulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # An answer is written as headers, then body: without this, on a kept-alive
+            # connection Nagle's algorithm holds the body until the client's delayed ACK
+            # (40 ms), which no real HTTP server makes a client wait.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):  # quiet
                 pass
@@ -692,6 +698,57 @@ class SlackEmulator:
                 return {"users": sorted(group["users"])}
         raise SlackError("no_such_subteam")
 
+    # Methods other Socket Mode bots call (bench/socket_bot.py runs any of them against
+    # this emulator), as Slack's reference describes them.
+
+    @staticmethod
+    def _page(params: dict, items: list, maximum: int) -> tuple[list, dict]:
+        """A cursor page of `items`: limit 1..maximum (invalid_limit otherwise), the
+        cursor one a previous page returned (invalid_cursor otherwise)."""
+        try:
+            limit = int(params.get("limit") or 100)
+            start = int(params.get("cursor") or 0)
+        except ValueError:
+            wrong = "invalid_cursor" if params.get("cursor") else "invalid_limit"
+            raise SlackError(wrong) from None
+        if not 1 <= limit <= maximum:
+            raise SlackError("invalid_limit")
+        if start < 0 or start > len(items):
+            raise SlackError("invalid_cursor")
+        more = start + limit < len(items)
+        return items[start : start + limit], {"next_cursor": str(start + limit) if more else ""}
+
+    def api_users_list(self, params):
+        members, metadata = self._page(params, list(self.users.values()), 1000)
+        return {"members": members, "cache_ts": int(time.time()), "response_metadata": metadata}
+
+    def api_conversations_members(self, params):
+        """A conversation's members; a private one only to a member (channel_not_found
+        otherwise, as Slack hides it)."""
+        ref = params.get("channel") or ""
+        channel = self.channels.get(ref)  # an id, never a name
+        if channel is None or (channel.is_private and BOT_USER not in channel.members):
+            raise SlackError("channel_not_found")
+        members, metadata = self._page(params, sorted(channel.members), 1000)
+        return {"members": members, "response_metadata": metadata}
+
+    def api_conversations_setTopic(self, params):
+        """The caller must be a member; a topic is at most 250 characters; not for DMs."""
+        ref = params.get("channel") or ""
+        channel = self.channels.get(ref)
+        if channel is None:
+            raise SlackError("channel_not_found")
+        if channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        self._member(channel)
+        topic = params.get("topic")
+        if topic is None:
+            raise SlackError("invalid_arguments")
+        if len(topic) > 250:
+            raise SlackError("too_long")
+        channel.topic = topic
+        return {"channel": {**self._channel_json(channel), "topic": {"value": topic}}}
+
     # ----- response_url -----
 
     def new_response_url(self) -> str:
@@ -723,6 +780,7 @@ class SlackEmulator:
             for piece in mrkdwn_texts(body.get("text"), body.get("blocks")):
                 self.pings.extend(m.group(0) for m in SPECIAL_MENTION.finditer(piece))
             entry["messages"].append(body)
+            self.response_posts.append(time.time())
             self.changed.notify_all()
         return 200, b"ok"
 
@@ -857,13 +915,18 @@ class SlackEmulator:
         self, view_id: str, values: dict, *, user: str = "UALICE", wait: bool = True
     ) -> dict | None:
         view = self.views[view_id]
-        declared = {
-            b.get("block_id"): b["element"].get("action_id")
-            for b in view["blocks"]
-            if b.get("type") == "input"
-        }
+        # Slack's view.state holds every stateful element, inputs and also a section's
+        # accessory or an actions block's elements (the full state since 2020-09).
+        declared = {}
+        for block in view["blocks"]:
+            elements = {
+                "input": [block.get("element")],
+                "section": [block.get("accessory")],
+                "actions": block.get("elements"),
+            }.get(block.get("type")) or []
+            declared[block.get("block_id")] = {e.get("action_id") for e in elements if e}
         for block_id, actions in values.items():
-            if block_id not in declared or set(actions) != {declared[block_id]}:
+            if not actions or not set(actions) <= declared.get(block_id, set()):
                 raise AssertionError(f"{block_id} is not an input of view {view_id}")
         submitted = {**view, "state": {"values": values}}
         payload = {
