@@ -17,6 +17,7 @@ from incident.vocabulary import SEVERITIES
 from settings import values
 from settings.durations import parse_duration
 from settings.errors import ConfigError
+from settings.paging import is_page_target, load_paging, split_target
 from settings.roles import parse_roles
 from settings.sources import (
     DEFAULT_DATABASE_URL,
@@ -87,6 +88,16 @@ class Config:
     alert_severity_map: Mapping[str, str] = field(default_factory=lambda: dict(ALERT_SEVERITIES))
     alert_default_severity: str = "SEV3"
     alert_auto_resolve: bool = False
+    # Paging outside Slack (PRODUCT §14): keys and URLs from the environment, see
+    # settings/paging.py; [paging] for the rest.
+    pagerduty_routing_keys: Mapping[str, str] = field(default_factory=dict)
+    pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    pagerduty_webhook_secrets: tuple[str, ...] = ()
+    opsgenie_api_key: str = ""
+    opsgenie_api_url: str = "https://api.opsgenie.com"
+    opsgenie_webhook_tokens: tuple[str, ...] = ()
+    paging_resolve_from_pager: bool = False
+    paging_timeout: timedelta = timedelta(seconds=10)
 
 
 def _severity(value: Any) -> str:
@@ -155,6 +166,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "default_severity": ("alert_default_severity", _severity),
         "auto_resolve": ("alert_auto_resolve", values.boolean),
     },
+    "paging": {
+        "resolve_from_pager": ("paging_resolve_from_pager", values.boolean),
+        "request_timeout": ("paging_timeout", values.positive_duration),
+    },
 }
 _COMPOUND_KEYS = {"roles": (), "escalation": (), "nudges": ("update_every",)}
 
@@ -204,10 +219,17 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
             if not isinstance(notify, list) or not notify:
                 raise _fail(f"{key}.notify", "expected a non-empty list of targets")
             for target in notify:
+                if isinstance(target, str) and is_page_target(target):
+                    try:
+                        split_target(target)
+                    except ValueError as error:
+                        raise _fail(f"{key}.notify", str(error)) from None
+                    continue
                 if not isinstance(target, str) or not _TARGET.fullmatch(target):
                     raise _fail(
                         f"{key}.notify",
-                        f"expected #channel, @usergroup or a user id, got {target!r}",
+                        "expected #channel, @usergroup, a user id, pagerduty:<name> or "
+                        f"opsgenie:<team>, got {target!r}",
                     )
             repeat = None
             if "repeat" in level:
@@ -275,6 +297,7 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         )
         if s
     )
+    paging = load_paging(env, _page_targets(settings.get("escalation", {})))
     return Config(
         bot_token=bot_token,
         app_token=app_token,
@@ -284,5 +307,15 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         ops_jwt_secret=optional_secret(env, "OPS_JWT_SECRET"),
         ops_hmac_secrets=hmac_secrets,
         ops_alert_token=optional_secret(env, "OPS_ALERT_TOKEN"),
+        **paging,
         **settings,
     )
+
+
+def _page_targets(escalation: Mapping[str, tuple[EscalationLevel, ...]]):
+    """(config key, target) of every level's target that pages outside Slack."""
+    for name, levels in escalation.items():
+        for index, level in enumerate(levels, start=1):
+            for target in level.notify:
+                if is_page_target(target):
+                    yield f"[escalation].{name}[{index}].notify", target
