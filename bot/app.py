@@ -20,6 +20,7 @@ from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
+from bot.pagers import build_pagers
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
@@ -209,6 +210,7 @@ def run(config: Config) -> int:
         roles=RoleDirectory(config.roles, people),
         make_surface=SlackSurface,
         replica=replica,
+        pagers=build_pagers(config),
     )
     try:
         app = build_app(services)
