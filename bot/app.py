@@ -20,7 +20,7 @@ from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
-from bot.pagers import build_pagers
+from bot.pagers import build_pagers, paging_secrets
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
@@ -193,7 +193,9 @@ def _start_http(services: Services, handler) -> OperatorServer | None:
 
 
 def run(config: Config) -> int:
-    logs.configure(config.log_level, secrets=(config.bot_token, config.app_token))
+    logs.configure(
+        config.log_level, secrets=(config.bot_token, config.app_token, *paging_secrets(config))
+    )
     database = _open_store(config)
     stopping = threading.Event()
     slack = web_client(config, stopping)

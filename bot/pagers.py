@@ -9,6 +9,16 @@ from settings.config import Config
 from settings.paging import OPSGENIE, PAGERDUTY
 
 
+def paging_secrets(config: Config) -> tuple[str, ...]:
+    """Every paging key and webhook secret, for the log redaction."""
+    return (
+        *config.pagerduty_routing_keys.values(),
+        config.opsgenie_api_key,
+        *config.pagerduty_webhook_secrets,
+        *config.opsgenie_webhook_tokens,
+    )
+
+
 def build_pagers(config: Config) -> dict[str, Pager]:
     timeout = config.paging_timeout.total_seconds()
     pagers: dict[str, Pager] = {}

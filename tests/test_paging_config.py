@@ -111,3 +111,29 @@ def test_the_daemon_refuses_an_unknown_provider_in_one_line(tmp_path):
     result = klaxon("-m", "bot", env=dict(TOKENS), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("config error: [escalation].SEV1[1].notify: unknown paging")
+
+
+def test_klaxon_check_verifies_the_paging_keys(tmp_path):
+    from cli.checks import _paging
+    from tests.emulator.opsgenie import OpsgenieEmulator
+
+    opsgenie = OpsgenieEmulator("genie-good").start()
+    try:
+        toml = policy("pagerduty:payments", "pagerduty:web", "opsgenie:platform")
+        base = {
+            "PAGERDUTY_ROUTING_KEY_PAYMENTS": KEY,
+            "PAGERDUTY_ROUTING_KEY_WEB": "short",
+            "OPSGENIE_API_URL": opsgenie.url,
+        }
+        good = list(_paging(load(env_with(tmp_path, toml, **base, OPSGENIE_API_KEY="genie-good"))))
+        bad = list(_paging(load(env_with(tmp_path, toml, **base, OPSGENIE_API_KEY="genie-bad"))))
+    finally:
+        opsgenie.stop()
+    assert [(c.name, c.ok) for c in good] == [
+        ("pagerduty:payments", True),
+        ("pagerduty:web", False),
+        (f"Opsgenie at {opsgenie.url}", True),
+    ]
+    assert "5 characters, not 32" in good[1].detail
+    assert all(KEY not in c.line() and "genie-good" not in c.line() for c in good)
+    assert (bad[2].ok, bad[2].detail) == (False, "HTTP 401: Could not authenticate")

@@ -12,7 +12,7 @@ import pytest
 
 from store import audit
 from store.db import open_database
-from store.models import Incident, Page, TimelineEvent
+from store.models import Incident, TimelineEvent
 from tests.daemon import BASE_CONFIG
 from tests.emulator.opsgenie import OpsgenieEmulator, send_webhook
 from tests.emulator.pagerduty import PagerDutyEmulator, PagerDutyWebhookSender
@@ -176,7 +176,7 @@ def webhook_url(port, provider) -> str:
 def test_pagerduty_is_paged_once_and_acknowledged_and_resolved_both_ways(
     daemon_factory, emulator, pagerduty, database_url
 ):
-    port, _ = start(daemon_factory, PAGERDUTY_POLICY, pagerduty=pagerduty)
+    port, daemon = start(daemon_factory, PAGERDUTY_POLICY, pagerduty=pagerduty)
     first = declared(emulator, database_url, "Checkout is down", impact="No orders")
     key = str(first.id)
     pagerduty.wait_for(lambda: pagerduty.accepted("trigger"), what="the trigger")
@@ -244,6 +244,7 @@ def test_pagerduty_is_paged_once_and_acknowledged_and_resolved_both_ways(
     )
     assert len(pagerduty.accepted("resolve")) == 2
     emulator.wait_for(lambda: metric(port, "pagerduty", "resolved") == 2, what="counted")
+    assert ROUTING_KEY not in daemon.output() and WEBHOOK_SECRET not in daemon.output()
 
 
 def test_opsgenie_alert_acknowledged_and_closed_from_its_webhook(
@@ -324,6 +325,8 @@ def test_a_pager_down_for_a_while_is_retried_and_pages_exactly_once(
         lambda: "paged PagerDuty payments <!date^" in summary_text(emulator, incident),
         what="the summary saying PagerDuty was paged",
     )
+    from store.models import Page  # here, so the file imports before paging exists
+
     database = open_database(database_url)
     with database.connection_context():
         page = Page.get()
