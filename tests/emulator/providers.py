@@ -78,6 +78,7 @@ class ProviderEmulator:
         self.received: list[Received] = []
         self._failure: tuple[int, float | None] | None = None
         self._failures_left: int | None = None
+        self.stall = threading.Event()  # set: hold every answer until it is cleared
         emulator = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -92,6 +93,8 @@ class ProviderEmulator:
                 received = Received(
                     self.command, self.path, dict(self.headers), self.rfile.read(length)
                 )
+                while emulator.stall.is_set():  # a service that does not answer in time
+                    time.sleep(0.05)
                 status, body, headers = emulator._respond(received)
                 payload = json.dumps(body).encode()
                 self.send_response(status)
