@@ -172,16 +172,18 @@ def _acknowledge_incident(
     if incident.status == Status.RESOLVED:
         audit.record(
             "ack_incident_resolved",
-            actor_id=caller.key,
+            actor_id=actor_id or caller.key,
             incident=incident,
             request_id=caller.request_id,
+            **details,
         )
         return AlreadyResolved(incident)
     audit.record(
         "ack_already_acknowledged",
-        actor_id=caller.key,
+        actor_id=actor_id or caller.key,
         incident=incident,
         request_id=caller.request_id,
         acknowledged_by=incident.acknowledged_by_id or incident.acknowledged_by_email,
+        **details,
     )
     return AlreadyAcknowledged(incident)

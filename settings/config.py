@@ -17,7 +17,13 @@ from incident.vocabulary import SEVERITIES
 from settings import values
 from settings.durations import parse_duration
 from settings.errors import ConfigError
-from settings.paging import is_page_target, load_paging, split_target
+from settings.paging import (
+    DEFAULT_OPSGENIE_API_URL,
+    DEFAULT_PAGERDUTY_EVENTS_URL,
+    is_page_target,
+    load_paging,
+    split_target,
+)
 from settings.roles import parse_roles
 from settings.sources import (
     DEFAULT_DATABASE_URL,
@@ -91,10 +97,10 @@ class Config:
     # Paging outside Slack (PRODUCT §14): keys and URLs from the environment, see
     # settings/paging.py; [paging] for the rest.
     pagerduty_routing_keys: Mapping[str, str] = field(default_factory=dict)
-    pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    pagerduty_events_url: str = DEFAULT_PAGERDUTY_EVENTS_URL
     pagerduty_webhook_secrets: tuple[str, ...] = ()
     opsgenie_api_key: str = ""
-    opsgenie_api_url: str = "https://api.opsgenie.com"
+    opsgenie_api_url: str = DEFAULT_OPSGENIE_API_URL
     opsgenie_webhook_tokens: tuple[str, ...] = ()
     paging_resolve_from_pager: bool = False
     paging_timeout: timedelta = timedelta(seconds=10)

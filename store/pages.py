@@ -144,14 +144,9 @@ def next_attempt(incident_id) -> datetime | None:
 
 
 def was_paged(incident_id, provider: str) -> bool:
-    """Whether the provider ever accepted a page for this incident (so its webhooks are
-    about an incident Klaxon paged)."""
+    """Whether Klaxon paged this incident through the provider (so its webhooks are about
+    an incident Klaxon paged). A page whose call is under way counts: the provider may
+    answer (a webhook) before the replica that sent it has recorded its success."""
     return (
-        Page.select()
-        .where(
-            (Page.incident == incident_id)
-            & (Page.provider == provider)
-            & Page.paged_at.is_null(False)
-        )
-        .exists()
+        Page.select().where((Page.incident == incident_id) & (Page.provider == provider)).exists()
     )

@@ -277,6 +277,10 @@ def test_opsgenie_alert_acknowledged_and_closed_from_its_webhook(
     assert fresh.acknowledged_by_email == "jane@example.com"
     [(actor, detail)] = audit_of(database_url, "incident_acknowledged")
     assert actor == "opsgenie:jane@example.com" and detail["source"] == "opsgenie"
+    status, body = send_webhook(url, OPSGENIE_TOKEN, "Acknowledge", alias, "joe@example.com")
+    assert (status, body["result"]) == (200, "already_acknowledged")
+    [(actor, detail)] = audit_of(database_url, "ack_already_acknowledged")
+    assert actor == "opsgenie:joe@example.com" and detail["source"] == "opsgenie"
 
     status, body = send_webhook(url, OPSGENIE_TOKEN, "Close", alias, "jane@example.com")
     assert (status, body["result"]) == (200, "resolved")
