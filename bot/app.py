@@ -20,6 +20,7 @@ from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
+from bot.pagers import build_pagers, paging_secrets
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
@@ -208,6 +209,7 @@ def run(config: Config) -> int:
             *config.ops_hmac_secrets,
             *config.ops_alert_tokens,
             mirror.api_key if mirror else "",
+            *paging_secrets(config),
         ),
     )
     database = _open_store(config)
@@ -227,6 +229,7 @@ def run(config: Config) -> int:
         make_surface=SlackSurface,
         replica=replica,
         status_page_mirror=_status_page_mirror(config),
+        pagers=build_pagers(config),
     )
     try:
         app = build_app(services)

@@ -10,8 +10,10 @@ import websocket
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from integrations.opsgenie.pager import OpsgeniePager
 from integrations.slack.client import error_code, find_channel, retry_handlers, web_client
 from settings.config import Config
+from settings.paging import routing_key_variable
 from store import db, migrate
 
 
@@ -112,10 +114,38 @@ def _user_groups(config: Config, slack: WebClient) -> Iterator[Check]:
             yield Check(f"user group @{handle}", True, f"{len(group.get('users') or [])} members")
 
 
+# PagerDuty's integration (routing) keys are 32 characters.
+ROUTING_KEY_LENGTH = 32
+
+
+def _paging(config: Config) -> Iterator[Check]:
+    """The keys the escalation's pages need are set (the start refuses otherwise) and
+    look right; Opsgenie is asked whether it takes its key."""
+    for name, key in sorted(config.pagerduty_routing_keys.items()):
+        source = f"{routing_key_variable(name)} or PAGERDUTY_ROUTING_KEY"
+        if len(key) != ROUTING_KEY_LENGTH:
+            yield Check(
+                f"pagerduty:{name}",
+                False,
+                f"the routing key from {source} is {len(key)} characters, not 32",
+            )
+        else:
+            yield Check(f"pagerduty:{name}", True, f"routing key set ({source})")
+    if config.opsgenie_api_key:
+        pager = OpsgeniePager(
+            config.opsgenie_api_key,
+            config.opsgenie_api_url,
+            config.paging_timeout.total_seconds(),
+        )
+        ok, detail = pager.check()
+        yield Check(f"Opsgenie at {config.opsgenie_api_url}", ok, detail)
+
+
 def run_checks(config: Config) -> list[Check]:
     slack = web_client(config)
     checks = [_bot_token(slack), _socket_mode(config), _database(config)]
     if checks[0].ok:
         checks.append(_incidents_channel(config, slack))
         checks.extend(_user_groups(config, slack))
+    checks.extend(_paging(config))
     return checks

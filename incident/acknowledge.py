@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from incident import refs
+from incident import paging, refs
 from incident.access import Caller, Denied, check
 from incident.outcomes import NotFound
 from incident.refs import IncidentRef
@@ -120,8 +120,23 @@ def acknowledge_typed(
     return acknowledge(services, caller, str(here.id))
 
 
+def acknowledge_from_pager(
+    services: Services, incident: Incident, caller: Caller, *, actor_id: str, **details
+) -> AckOutcome:
+    """Acknowledged in a pager (its webhook): the pager has already decided who may
+    acknowledge, so neither the ack role nor the rate limit is asked; the audit record
+    names the pager's responder (`actor_id`) and `details` (source, responder)."""
+    return _acknowledge_incident(services, incident, caller, "", actor_id=actor_id, **details)
+
+
 def _acknowledge_incident(
-    services: Services, incident: Incident, caller: Caller, reason: str
+    services: Services,
+    incident: Incident,
+    caller: Caller,
+    reason: str,
+    *,
+    actor_id: str | None = None,
+    **details,
 ) -> AckOutcome:
     actor = caller.actor
     email = services.people.email(actor.user_id) if actor.user_id else actor.email
@@ -132,12 +147,13 @@ def _acknowledge_incident(
         )
         audit.record(
             "incident_acknowledged",
-            actor_id=caller.key,
+            actor_id=actor_id or caller.key,
             incident=incident,
             request_id=caller.request_id,
             email=email,
             reason=reason,
             escalation_level=incident.escalation_level,
+            **details,
         )
         log.info(
             "incident_acknowledged",
@@ -149,22 +165,25 @@ def _acknowledge_incident(
             escalation_level=incident.escalation_level,
         )
         services.surface.acknowledged(incident, actor, reason)
+        paging.incident_acknowledged(services, incident)
         return Acknowledged(incident)
 
     incident = incidents.get(incident.id)  # someone else got there first, or it is resolved
     if incident.status == Status.RESOLVED:
         audit.record(
             "ack_incident_resolved",
-            actor_id=caller.key,
+            actor_id=actor_id or caller.key,
             incident=incident,
             request_id=caller.request_id,
+            **details,
         )
         return AlreadyResolved(incident)
     audit.record(
         "ack_already_acknowledged",
-        actor_id=caller.key,
+        actor_id=actor_id or caller.key,
         incident=incident,
         request_id=caller.request_id,
         acknowledged_by=incident.acknowledged_by_id or incident.acknowledged_by_email,
+        **details,
     )
     return AlreadyAcknowledged(incident)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import structlog
 
-from incident import due_times, status_page
+from incident import due_times, paging, status_page
 from incident.ports import Escalation
 from incident.services import Services
 from incident.vocabulary import is_slack_user
@@ -47,6 +47,8 @@ def run_due(services: Services, incident: Incident, now: datetime, *, owner: str
         changes.update(_followup_reminder(services, incident, now))
     if _is_due(incident.next_status_page_sync_at, now):
         changes.update(status_page.mirror(services, incident, now))
+    if _is_due(changes.get("next_page_at", incident.next_page_at), now):
+        changes.update(paging.deliver_due(services, incident, now))
     if not due.release(incident, owner=owner, **changes):
         log.warning("lease_lost", incident_ref=incident.display_ref)
 
@@ -103,11 +105,19 @@ def _escalate(services: Services, incident: Incident, now: datetime) -> dict:
         repeat=step.repeat,
         waited=humanize(now - incident.declared_at),
     )
+    slack_targets, page_targets = paging.split(step.targets)
     delivered = [
-        target for target in step.targets if services.surface.escalate(incident, target, escalation)
+        target
+        for target in slack_targets
+        if services.surface.escalate(incident, target, escalation)
     ]
-    if not delivered:
-        return _retry(services, "next_escalation_at", now)
+    paged = paging.request(incident, page_targets, now)
+    pages_due = {"next_page_at": now} if paged else {}
+    if slack_targets and not delivered:
+        return {**_retry(services, "next_escalation_at", now), **pages_due}
+    delivered += paged
+    if not delivered:  # a repeat of pages already sent: a page never goes out twice
+        return {"escalation_level": step.level, "next_escalation_at": step.next_at}
     skipped = f" (skipped level {', '.join(map(str, step.skipped))})" if step.skipped else ""
     text = f"Escalation level {step.level}{skipped}: notified {', '.join(delivered)}"
     incidents.add_event(incident, "escalated", text, now=now)
@@ -131,7 +141,7 @@ def _escalate(services: Services, incident: Incident, now: datetime) -> dict:
     if step.level != incident.escalation_level:
         incident.escalation_level = step.level
         services.surface.refreshed(incident)
-    return {"escalation_level": step.level, "next_escalation_at": step.next_at}
+    return {"escalation_level": step.level, "next_escalation_at": step.next_at, **pages_due}
 
 
 def _lead_nudge(services: Services, incident: Incident, now: datetime) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import structlog
 
-from incident import acknowledge, due_times, timeline
+from incident import acknowledge, due_times, paging, timeline
 from incident.access import Caller, Denied, check
 from incident.outcomes import NotFound
 from incident.ports import Change
@@ -215,4 +215,6 @@ def _apply(
     )
     change = Change(before=before, after=after, note=note, actor_id=actor_id)
     services.surface.updated(incident, change)
+    if effective.get("status") == Status.RESOLVED:
+        paging.incident_resolved(services, incident)
     return change

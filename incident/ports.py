@@ -113,3 +113,37 @@ class StatusPageMirror(Protocol):
     ) -> Mirrored:
         """Send `updates[already:]` (creating the incident there first when `mirror_id` is
         None), in order, stopping at the first failure. Never raises."""
+
+
+# Paging outside Slack (PRODUCT §14): one Pager per provider, in `services.pagers`.
+@dataclass(frozen=True)
+class PageContent:
+    """What a page tells the provider; built in one place, incident/paging.py
+    `page_content`, which decides what may leave Klaxon."""
+
+    summary: str  # "[SEV1] INC-42 Checkout is down"
+    severity: str  # SEV1 … SEV4; each provider maps it to its own scale
+    link: str | None  # to the incident's channel
+    details: dict[str, str]  # ref, status, lead, impact
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one call to a provider went: `error` in a few words when it failed, and the
+    provider's Retry-After in seconds when it gave one."""
+
+    ok: bool
+    error: str = ""
+    retry_after: float | None = None
+
+
+class Pager(Protocol):
+    """A paging provider. `key` is the incident's id (PagerDuty's dedup_key, Opsgenie's
+    alias), so a repeated call never opens a second page; `name` is the target after the
+    colon (a routing key's name, a team). Never raises: a failure is a Delivery."""
+
+    def page(self, key: str, name: str, content: PageContent) -> Delivery: ...
+
+    def acknowledge(self, key: str, name: str) -> Delivery: ...
+
+    def resolve(self, key: str, name: str) -> Delivery: ...

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from settings.config import Config
 if TYPE_CHECKING:  # built by the composition root; the core only calls them
     from slack_sdk import WebClient
 
-    from incident.ports import IncidentSurface, StatusPageMirror
+    from incident.ports import IncidentSurface, Pager, StatusPageMirror
     from integrations.slack.people import People
     from integrations.slack.roles import RoleDirectory
 
@@ -108,6 +108,8 @@ class Services:
     replica: str = "local:0"
     # A hosted status page mirroring the public one ([status_page.atlassian]), if any.
     status_page_mirror: StatusPageMirror | None = None
+    # Paging providers by name ("pagerduty", "opsgenie"): those configured.
+    pagers: Mapping[str, Pager] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.surface: IncidentSurface = self.make_surface(self)

@@ -148,6 +148,10 @@ class Actor:
 
     user_id: str | None = None
     email: str | None = None
+    # Where an identity that is no Slack user acted: a pager ("PagerDuty", "Opsgenie", whose
+    # responder is `email`: an Opsgenie username, a PagerDuty agent's name); None for the
+    # ops API.
+    via: str | None = None
 
 
 class Permission(StrEnum):

@@ -59,6 +59,8 @@ AUTH_FAILURE_REASONS = (
     "alert_token_invalid",
     "role_missing",
     "throttled",
+    "pagerduty_signature_invalid",
+    "opsgenie_token_invalid",
 )
 ops_auth_failures = Counter(
     "klaxon_ops_auth_failures_total",
@@ -67,6 +69,11 @@ ops_auth_failures = Counter(
 )
 for _reason in AUTH_FAILURE_REASONS:
     ops_auth_failures.labels(_reason)
+pages = Counter(
+    "klaxon_pages_total",
+    "Calls to paging providers: outcome paged, acknowledged, resolved, or failed.",
+    ["provider", "outcome"],
+)
 
 
 class OpenIncidents(Collector):

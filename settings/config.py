@@ -17,6 +17,13 @@ from incident.vocabulary import SEVERITIES
 from settings import values
 from settings.durations import parse_duration
 from settings.errors import ConfigError
+from settings.paging import (
+    DEFAULT_OPSGENIE_API_URL,
+    DEFAULT_PAGERDUTY_EVENTS_URL,
+    is_page_target,
+    load_paging,
+    split_target,
+)
 from settings.retention import Retention, parse_retention
 from settings.roles import parse_roles
 from settings.sources import (
@@ -106,6 +113,17 @@ class Config:
     def ops_alert_tokens(self) -> tuple[str, ...]:
         return tuple(s for s in (self.ops_alert_token, self.ops_alert_token_previous) if s)
 
+    # Paging outside Slack (PRODUCT §14): keys and URLs from the environment, see
+    # settings/paging.py; [paging] for the rest.
+    pagerduty_routing_keys: Mapping[str, str] = field(default_factory=dict)
+    pagerduty_events_url: str = DEFAULT_PAGERDUTY_EVENTS_URL
+    pagerduty_webhook_secrets: tuple[str, ...] = ()
+    opsgenie_api_key: str = ""
+    opsgenie_api_url: str = DEFAULT_OPSGENIE_API_URL
+    opsgenie_webhook_tokens: tuple[str, ...] = ()
+    paging_resolve_from_pager: bool = False
+    paging_timeout: timedelta = timedelta(seconds=10)
+
 
 def _severity(value: Any) -> str:
     if value not in SEVERITIES:
@@ -173,6 +191,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "default_severity": ("alert_default_severity", _severity),
         "auto_resolve": ("alert_auto_resolve", values.boolean),
     },
+    "paging": {
+        "resolve_from_pager": ("paging_resolve_from_pager", values.boolean),
+        "request_timeout": ("paging_timeout", values.positive_duration),
+    },
 }
 
 
@@ -221,10 +243,17 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
             if not isinstance(notify, list) or not notify:
                 raise _fail(f"{key}.notify", "expected a non-empty list of targets")
             for target in notify:
+                if isinstance(target, str) and is_page_target(target):
+                    try:
+                        split_target(target)
+                    except ValueError as error:
+                        raise _fail(f"{key}.notify", str(error)) from None
+                    continue
                 if not isinstance(target, str) or not _TARGET.fullmatch(target):
                     raise _fail(
                         f"{key}.notify",
-                        f"expected #channel, @usergroup or a user id, got {target!r}",
+                        "expected #channel, @usergroup, a user id, pagerduty:<name> or "
+                        f"opsgenie:<team>, got {target!r}",
                     )
             repeat = None
             if "repeat" in level:
@@ -294,6 +323,7 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         bot_token = app_token = ""
     jwt_secret, jwt_previous = (*rotating_secret(env, "OPS_JWT_SECRET"), "", "")[:2]
     alert_token, alert_previous = (*rotating_secret(env, "OPS_ALERT_TOKEN"), "", "")[:2]
+    paging = load_paging(env, _page_targets(settings.get("escalation", {})))
     return Config(
         bot_token=bot_token,
         app_token=app_token,
@@ -305,5 +335,15 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         ops_hmac_secrets=rotating_secret(env, "OPS_HMAC_SECRET"),
         ops_alert_token=alert_token,
         ops_alert_token_previous=alert_previous,
+        **paging,
         **settings,
     )
+
+
+def _page_targets(escalation: Mapping[str, tuple[EscalationLevel, ...]]):
+    """(config key, target) of every level's target that pages outside Slack."""
+    for name, levels in escalation.items():
+        for index, level in enumerate(levels, start=1):
+            for target in level.notify:
+                if is_page_target(target):
+                    yield f"[escalation].{name}[{index}].notify", target

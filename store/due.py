@@ -30,6 +30,7 @@ DUE_FIELDS = (
     "next_escalation_at",
     "next_reconcile_at",
     "next_status_page_sync_at",
+    "next_page_at",
 )
 
 

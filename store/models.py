@@ -63,6 +63,8 @@ class Incident(BaseModel):
     lease_owner = peewee.CharField(max_length=64, null=True)
     # When its mirror on a hosted Statuspage is due to be brought up to date (retries).
     next_status_page_sync_at = UTCDateTimeField(null=True)
+    # When a page (PagerDuty, Opsgenie) is next tried: see the Page rows.
+    next_page_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "incident"
@@ -178,6 +180,31 @@ class AcceptedSignature(BaseModel):
         table_name = "accepted_signature"
 
 
+class Page(BaseModel):
+    """One paging target of one incident ("pagerduty:payments"): what Klaxon wants the
+    provider to know (`wanted`: triggered, acknowledged, resolved) and what the provider
+    has accepted (`sent`). A row exists once per target, so a repeating escalation level
+    never pages twice; while `sent` lags `wanted` the scheduler tries again at
+    `next_attempt_at`, backing off with `attempts`."""
+
+    id = peewee.BigAutoField()
+    incident = peewee.ForeignKeyField(Incident, backref="pages", on_delete="CASCADE")
+    target = peewee.CharField(max_length=80)
+    provider = peewee.CharField(max_length=16)
+    wanted = peewee.CharField(max_length=16)
+    sent = peewee.CharField(max_length=16, null=True)
+    attempts = peewee.IntegerField(default=0)
+    last_error = peewee.TextField(default="")
+    next_attempt_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    paged_at = UTCDateTimeField(null=True)
+    changed_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "page"
+        indexes = ((("incident", "target"), True),)
+
+
 MODELS = (
     Incident,
     TimelineEvent,
@@ -187,6 +214,7 @@ MODELS = (
     RoleGrant,
     RateAttempt,
     AcceptedSignature,
+    Page,
 )
 
 

@@ -171,6 +171,9 @@ NOT_PERSONAL = {
     # Public ids, statuses and component impacts, and the hosted mirror's incident id.
     "public_incident": {"public_id", "status", "components", "mirror_id"},
     "public_update": {"status", "components"},
+    # A paging target ("pagerduty:payments"), its provider and state, and the provider's
+    # own error text.
+    "page": {"target", "provider", "wanted", "sent", "last_error"},
     "role_grant": {"role"},
     "rate_attempt": {"bucket"},
     # A hex HMAC: it names the request, not the caller.

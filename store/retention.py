@@ -21,6 +21,7 @@ from store.models import (
     AuditEvent,
     FollowUp,
     Incident,
+    Page,
     PublicIncident,
     RateAttempt,
     TimelineEvent,
@@ -33,6 +34,7 @@ INCIDENT_CHILDREN = (
     (TimelineEvent, "timeline_events"),
     (FollowUp, "follow_ups"),
     (PublicIncident, "public_incidents"),
+    (Page, "pages"),
 )
 COUNTED = (*KINDS, *(name for _, name in INCIDENT_CHILDREN))
 

@@ -20,7 +20,7 @@ from incident.report import iso
 from incident.services import Services
 from incident.vocabulary import Actor, Permission
 from settings.rotation import matches_any
-from web import ops_input
+from web import ops_input, pager_webhooks
 from web.ops_auth import Authenticator, FailureThrottle, bearer
 from web.ops_errors import OpsError, unauthenticated
 from web.ops_requests import ErrorHandlers, RequestIds
@@ -149,4 +149,5 @@ def add_routes(app: falcon.App, services: Services) -> list[str]:
     if config.ops_alert_token:
         app.add_route("/ops/alerts", Alerts(services, throttle))
         mounted.append("/ops/alerts")
+    mounted += pager_webhooks.add_routes(app, services, throttle)
     return mounted

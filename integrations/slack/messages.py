@@ -29,6 +29,7 @@ from integrations.slack.blocks import (
     section,
     user,
 )
+from integrations.slack.page_lines import paging_blocks
 from integrations.slack.text import escape, trim
 
 FOLLOWUPS_SHOWN = 10
@@ -133,7 +134,7 @@ def _situation_fields(incident) -> list[dict]:
     return fields
 
 
-def summary_blocks(incident, follow_ups=(), on_page: OnPage | None = None) -> list[dict]:
+def summary_blocks(incident, follow_ups=(), on_page: OnPage | None = None, pages=()) -> list[dict]:
     """The pinned, living summary message in the incident channel."""
     severity = incident.severity
     blocks: list[dict] = [
@@ -164,6 +165,7 @@ def summary_blocks(incident, follow_ups=(), on_page: OnPage | None = None) -> li
         blocks.append(section("Latest update", incident.latest_update))
     if incident.resolved_at is not None:
         blocks.append(section(f"Resolved {date_token(incident.resolved_at)}", incident.resolution))
+    blocks.extend(paging_blocks(pages))
     blocks.extend(_follow_up_blocks(follow_ups))
     blocks.extend(_on_page_blocks(on_page))
     blocks.append(

@@ -25,7 +25,7 @@ from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.replies import direct_message
 from integrations.slack.text import escape, trim
 from observability import metrics
-from store import followups
+from store import followups, pages
 from store.due import Hold
 from store.models import FollowUp, Incident
 
@@ -71,7 +71,7 @@ class SlackSurface:
 
     def acknowledged(self, incident: Incident, actor: Actor, reason: str) -> None:
         because = f": {escape(reason)}" if reason else ""
-        via = "" if actor.user_id else " (ops API)"
+        via = "" if actor.user_id else f" ({actor.via or 'ops API'})"
         self._in_channel(
             incident,
             f":white_check_mark: {incident.display_ref} "
@@ -153,12 +153,13 @@ class SlackSurface:
     def refreshed(self, incident: Incident) -> None:
         items = followups.of(incident)
         on_page = status_page_summary.on_page(self._services, incident)
+        paged = pages.of(incident)
         edits = (
             (
                 incident.channel_id,
                 incident.summary_ts,
                 messages.summary_text,
-                lambda i: messages.summary_blocks(i, items, on_page),
+                lambda i: messages.summary_blocks(i, items, on_page, paged),
             ),
             (
                 incident.announcement_channel_id,

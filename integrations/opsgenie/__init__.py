@@ -1,0 +1,1 @@
+"""Opsgenie: the Alert API implementation of the `Pager` port."""

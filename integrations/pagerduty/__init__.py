@@ -1,0 +1,1 @@
+"""PagerDuty: the Events API v2 implementation of the `Pager` port."""
