@@ -27,6 +27,7 @@ from settings.sources import (
     read_document,
     secret,
 )
+from settings.types import IncidentType, parse_incident_roles, parse_types
 
 DEFAULT_API_URL = "https://slack.com/api/"
 UPDATE_EVERY = {
@@ -87,6 +88,11 @@ class Config:
     alert_severity_map: Mapping[str, str] = field(default_factory=lambda: dict(ALERT_SEVERITIES))
     alert_default_severity: str = "SEV3"
     alert_auto_resolve: bool = False
+    # Incident types ([types.<name>]), roles beside the lead ([incident_roles]), and whether
+    # the incidents channel hears that a private incident was declared.
+    types: Mapping[str, IncidentType] = field(default_factory=dict)
+    incident_roles: Mapping[str, str] = field(default_factory=dict)
+    announce_private: bool = True
 
 
 def _severity(value: Any) -> str:
@@ -118,6 +124,7 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
             ),
         ),
         "request_timeout": ("slack_timeout", values.positive_duration),
+        "announce_private": ("announce_private", values.boolean),
     },
     "ack": {
         "role": ("ack_role", values.string(r"[A-Za-z0-9_.-]+", "expected a role name")),
@@ -156,7 +163,15 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "auto_resolve": ("alert_auto_resolve", values.boolean),
     },
 }
-_COMPOUND_KEYS = {"roles": (), "escalation": (), "nudges": ("update_every",)}
+_COMPOUND_KEYS = {
+    "roles": (),
+    "escalation": (),
+    "nudges": ("update_every",),
+    "types": (),
+    "incident_roles": (),
+}
+# A named escalation policy (for [types.<name>].escalation), besides default and SEV1…SEV4.
+_POLICY_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,29}")
 
 
 def _fail(key: str, problem: str) -> ConfigError:
@@ -184,8 +199,12 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
     policies = {}
     for name, levels in table.items():
         base = f"[escalation].{name}"
-        if name not in (*SEVERITIES, "default"):
-            raise _fail(base, f"unknown policy; expected default or one of {', '.join(SEVERITIES)}")
+        if name not in (*SEVERITIES, "default") and not _POLICY_NAME.fullmatch(name):
+            raise _fail(
+                base,
+                f"unknown policy; expected default, one of {', '.join(SEVERITIES)}, "
+                "or a lowercase policy name for [types]",
+            )
         if not isinstance(levels, list) or not levels:
             raise _fail(base, "expected a non-empty list of { after, notify, repeat } levels")
         parsed = []
@@ -236,6 +255,11 @@ def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
         if section == "escalation":
             settings["escalation"] = _parse_escalation(table)
             continue
+        if section == "incident_roles":
+            settings["incident_roles"] = parse_incident_roles(table)
+            continue
+        if section == "types":  # after [escalation], whose policies the types name
+            continue
         if not isinstance(table, dict):
             raise _fail(f"[{section}]", "expected a table")
         known = _SECTIONS.get(section, {})
@@ -250,6 +274,8 @@ def parse_settings(document: Mapping[str, Any]) -> dict[str, Any]:
                 settings[attribute] = parse(value)
             except ValueError as error:
                 raise _fail(f"[{section}].{key}", str(error)) from None
+    if "types" in document:
+        settings["types"] = parse_types(document["types"], settings.get("escalation", {}))
     if "incidents_channel" in settings:
         settings["incidents_channel"] = settings["incidents_channel"].lstrip("#")
     return settings

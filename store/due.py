@@ -29,6 +29,7 @@ DUE_FIELDS = (
     "next_followup_at",
     "next_escalation_at",
     "next_reconcile_at",
+    "next_checklist_at",
 )
 
 

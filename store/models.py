@@ -61,6 +61,13 @@ class Incident(BaseModel):
     # Which replica is working on the incident's due work, until when.
     lease_until = UTCDateTimeField(null=True)
     lease_owner = peewee.CharField(max_length=64, null=True)
+    # Private incidents ([types] or the declare form): decided at declaration, never undone.
+    # Whether one is private is asked through incident.privacy.is_private.
+    private = peewee.BooleanField(default=False)
+    incident_type = peewee.CharField(max_length=32, null=True)
+    # The checklist message in the incident channel, and when an open item falls due.
+    checklist_ts = peewee.CharField(max_length=32, null=True)
+    next_checklist_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "incident"
@@ -176,6 +183,38 @@ class AcceptedSignature(BaseModel):
         table_name = "accepted_signature"
 
 
+class ChecklistItem(BaseModel):
+    """One item of the incident type's checklist, ticked (or not) in the incident channel."""
+
+    id = peewee.BigAutoField()
+    incident = peewee.ForeignKeyField(Incident, backref="checklist", on_delete="CASCADE")
+    position = peewee.IntegerField()
+    text = peewee.CharField(max_length=200)
+    due_at = UTCDateTimeField(null=True)
+    done_at = UTCDateTimeField(null=True)
+    done_by = peewee.CharField(max_length=32, null=True)
+    nudged_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "checklist_item"
+        indexes = ((("incident", "position"), True),)
+
+
+class RoleAssignment(BaseModel):
+    """Who holds one of the incident's [incident_roles] (the lead is on the incident row)."""
+
+    id = peewee.BigAutoField()
+    incident = peewee.ForeignKeyField(Incident, backref="role_assignments", on_delete="CASCADE")
+    role = peewee.CharField(max_length=32)
+    holder_id = peewee.CharField(max_length=32)
+    assigned_by = peewee.CharField(max_length=320, null=True)
+    assigned_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "role_assignment"
+        indexes = ((("incident", "role"), True), (("holder_id",), False))
+
+
 MODELS = (
     Incident,
     TimelineEvent,
@@ -185,4 +224,6 @@ MODELS = (
     RoleGrant,
     RateAttempt,
     AcceptedSignature,
+    ChecklistItem,
+    RoleAssignment,
 )
