@@ -13,7 +13,7 @@ from datetime import datetime
 
 import structlog
 
-from incident import due_times
+from incident import checklists, due_times
 from incident.ports import Escalation
 from incident.services import Services
 from incident.vocabulary import is_slack_user
@@ -45,6 +45,8 @@ def run_due(services: Services, incident: Incident, now: datetime, *, owner: str
         changes.update(_update_nudge(services, incident, now))
     if _is_due(incident.next_followup_at, now):
         changes.update(_followup_reminder(services, incident, now))
+    if _is_due(incident.next_checklist_at, now):
+        changes.update(checklists.nudge_overdue(services, incident, now))
     if not due.release(incident, owner=owner, **changes):
         log.warning("lease_lost", incident_ref=incident.display_ref)
 
