@@ -21,9 +21,11 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from handlers.actions import acknowledge as acknowledge_action
+from handlers.actions import checklist_tick as checklist_tick_action
 from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
 from handlers.actions import lead as lead_action
+from handlers.actions import role_claim as role_claim_action
 from handlers.actions import snooze as snooze_action
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
@@ -33,6 +35,7 @@ from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
 from handlers.views import update as update_view
 from incident.services import Background, Services, new_request_id
+from integrations.slack import runbook
 from integrations.slack.client import web_client
 from integrations.slack.people import People
 from integrations.slack.roles import RoleDirectory
@@ -40,7 +43,7 @@ from integrations.slack.surface import SlackSurface
 from observability import logs, metrics
 from scheduler import start as start_scheduler
 from settings.config import Config
-from settings.errors import StartupError
+from settings.errors import ConfigError, StartupError
 from store import db, due, incidents, migrate
 from web.server import OperatorServer, application
 
@@ -57,6 +60,8 @@ LISTENERS = (
     followup_done_action,
     snooze_action,
     lead_action,
+    checklist_tick_action,
+    role_claim_action,
     pin_events,
     other_events,  # last: it takes every event the listeners above did not
 )
@@ -216,6 +221,7 @@ def run(config: Config) -> int:
         raise StartupError(f"Slack refused the bot token: {logs.redact(str(error))}") from None
     except OSError as error:  # URLError and socket errors: Slack cannot be reached at all
         raise StartupError(f"cannot reach Slack at {config.api_url}: {error}") from None
+    _check_type_groups(services)
     handler = SocketModeHandler(app, config.app_token)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -234,6 +240,14 @@ def run(config: Config) -> int:
     while not stopping.wait(SIGNAL_CHECK):
         pass
     return _stop(services, handler, scheduler, http)
+
+
+def _check_type_groups(services: Services) -> None:
+    """A [types] invitee @usergroup Slack does not know stops the start with one line (a
+    config error: exit status 2, like a bad setting)."""
+    problems = runbook.missing_groups(services.config, services.people)
+    if problems:
+        raise ConfigError(problems[0])
 
 
 def _set_from_another_thread(event: threading.Event) -> None:

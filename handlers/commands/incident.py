@@ -19,11 +19,11 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from handlers.interaction import Interaction, of_command
-from incident import declare, followups, lifecycle, report
+from incident import declare, followups, incident_roles, lifecycle, report, types
 from incident.access import Caller
 from incident.services import Services
 from incident.vocabulary import Changes, Permission
-from integrations.slack import declare_modal, replies, subcommands
+from integrations.slack import declare_modal, replies, runbook_replies, subcommands
 from integrations.slack.client import error_code
 from integrations.slack.text import readable
 
@@ -88,6 +88,18 @@ def _report(services: Services, caller: Caller, incident_id: str, value: str):
     return replies.report_reply(report.publish(services, caller, incident_id))
 
 
+@subcommand("type", Permission.CHANGE_TYPE)
+def _type(services: Services, caller: Caller, incident_id: str, value: str) -> str:
+    return runbook_replies.type_reply(types.change(services, caller, incident_id, value))
+
+
+@subcommand("role", Permission.CLAIM_ROLE)  # assigning to others needs ASSIGN_ROLE as well
+def _role(services: Services, caller: Caller, incident_id: str, value: str) -> str:
+    role, holder = value.split(" ", 1)
+    outcome = incident_roles.assign(services, caller, incident_id, role, holder)
+    return runbook_replies.role_reply(outcome)
+
+
 def _in_incident(
     services: Services, caller: Caller, channel_id: str, sub: subcommands.Subcommand, word: str
 ):
@@ -146,7 +158,8 @@ def _open_declare_modal(interaction: Interaction, trigger_id: str, text: str) ->
     opened_at = datetime.now(UTC)
     try:
         opened = interaction.services.slack.views_open(
-            trigger_id=trigger_id, view=declare_modal.modal(title, metadata)
+            trigger_id=trigger_id,
+            view=declare_modal.modal(title, metadata, types=interaction.services.config.types),
         )
     except SlackApiError as error:
         log.warning("declare_form_not_opened", error=error_code(error))
@@ -172,7 +185,9 @@ def _add_recent(services: Services, caller: Caller, view_id, view_hash, title, m
         return
     try:
         services.slack.views_update(
-            view_id=view_id, hash=view_hash, view=declare_modal.modal(title, metadata, recent)
+            view_id=view_id,
+            hash=view_hash,
+            view=declare_modal.modal(title, metadata, recent, services.config.types),
         )
     except SlackApiError as error:  # submitted or closed meanwhile: the list is a courtesy
         log.info("declare_form_not_updated", error=error_code(error))

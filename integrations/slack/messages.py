@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from incident.privacy import is_private
 from integrations.slack.blocks import (
     FALLBACK_MAX,
     FOLLOWUP_ADD_ACTION,
@@ -27,6 +28,13 @@ from integrations.slack.blocks import (
     needs_ack,
     section,
     user,
+)
+from integrations.slack.runbook_messages import (
+    Runbook,
+    claim_buttons,
+    private_announcement_blocks,
+    private_announcement_text,
+    summary_section,
 )
 from integrations.slack.text import escape, trim
 
@@ -103,7 +111,7 @@ def _situation_fields(incident) -> list[dict]:
     return fields
 
 
-def summary_blocks(incident, follow_ups=()) -> list[dict]:
+def summary_blocks(incident, follow_ups=(), runbook: Runbook | None = None) -> list[dict]:
     """The pinned, living summary message in the incident channel."""
     severity = incident.severity
     blocks: list[dict] = [
@@ -127,6 +135,7 @@ def summary_blocks(incident, follow_ups=()) -> list[dict]:
                 *_situation_fields(incident),
             ],
         },
+        *summary_section(runbook),
         section("Impact", incident.impact),
         section("Description", incident.description),
     ]
@@ -146,7 +155,7 @@ def summary_blocks(incident, follow_ups=()) -> list[dict]:
             ],
         }
     )
-    return blocks + actions(_summary_buttons(incident))
+    return blocks + actions(_summary_buttons(incident)) + claim_buttons(incident, runbook)
 
 
 def summary_text(incident) -> str:
@@ -159,6 +168,8 @@ def summary_text(incident) -> str:
 
 def announcement_blocks(incident) -> list[dict]:
     """The message in the incidents channel that tells everyone an incident exists."""
+    if is_private(incident):
+        return private_announcement_blocks(incident)
     emoji = SEVERITY_EMOJI.get(incident.severity, "")
     lines = (
         f"{emoji} *{incident.severity} {incident.display_ref}: {escape(incident.title)}*\n"
@@ -181,6 +192,8 @@ def announcement_blocks(incident) -> list[dict]:
 
 
 def announcement_text(incident) -> str:
+    if is_private(incident):
+        return private_announcement_text(incident)
     return trim(
         f"{incident.severity} {incident.display_ref} declared: {escape(incident.title)}",
         FALLBACK_MAX,
