@@ -60,6 +60,7 @@ checklist = [
 
 [types.outage]
 label = "Outage"
+invite = ["UDAVE"]
 
 [incident_roles]
 comms = "Communications lead"

@@ -138,6 +138,8 @@ def test_types_roles_and_the_checklist(daemon_factory, emulator, database_url):
     assert "is now Outage" in run_command(emulator, channel, "type outage", "UBOB")
     after = stored(database_url, 1)
     assert after.incident_type == "outage" and after.private
+    members = emulator.channels[channel].members
+    emulator.wait_for(lambda: "UDAVE" in members, what="the new type's people invited")
 
     # A public incident cannot become a private type (Slack cannot make its channel private).
     command, _, _ = declare(emulator, "Checkout is slow", lead="UBOB")

@@ -37,7 +37,8 @@ def runbook_of(services: Services, incident: Incident) -> runbook_messages.Runbo
         roles=tuple(
             (name, label, held.get(name)) for name, label in services.config.incident_roles.items()
         ),
-        checklist=checklists.progress(checklists.of(incident)),
+        # Only a typed incident has a checklist (from its type): others skip the query.
+        checklist=checklists.progress(checklists.of(incident) if incident.incident_type else []),
     )
 
 
