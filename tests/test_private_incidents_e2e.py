@@ -244,14 +244,22 @@ def test_nothing_of_a_private_incident_leaves_its_channel(
 def test_without_announce_private_the_incidents_channel_hears_nothing(
     daemon_factory, emulator, database_url
 ):
-    daemon_factory(config(announce_private=False))
+    port = free_port()
+    daemon_factory(config(port, announce_private=False), env=ENV)
     command, _ = declare_typed(emulator, "Quiet one", private=True, lead="UBOB")
     wait_declared(emulator, command)
     incident = stored(database_url, 1)
     assert incident.private and incident.incident_type is None
-    assert emulator.channels[incident.channel_id].is_private
+    channel = emulator.channels[incident.channel_id]
+    assert channel.is_private and channel.members == {"UKLAXONBOT", "UALICE", "UBOB"}
     assert not [m for m in emulator.messages_in("CINCIDENTS") if "INC-1" in m.text]
     assert incident.announcement_ts is None and incident.next_reconcile_at is None
+    # Acknowledged through the ops API (an email identity): the Slack user with that email
+    # is invited.
+    emulator.add_user("UOPS", "ops")
+    status, _, _ = ack(port, incident.id)
+    assert status == 200
+    emulator.wait_for(lambda: "UOPS" in channel.members, what="the acknowledger invited")
 
 
 def test_a_private_channel_klaxon_cannot_create_fails_loudly_and_never_goes_public(

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from incident import types
 from incident.privacy import is_private
 from incident.services import Services
-from incident.vocabulary import is_slack_user
+from incident.vocabulary import Actor, is_slack_user
 from integrations.slack import runbook_messages
 from integrations.slack.client import SlackCode, error_code
 from integrations.slack.people import People
@@ -77,6 +77,18 @@ def invite_quietly(services: Services, incident: Incident, people: list[str]) ->
         invite(services, incident.channel_id, people)
     except SlackApiError as error:
         log.info("not_invited", error=error_code(error), incident_ref=incident.display_ref)
+
+
+def slack_user(services: Services, actor: Actor) -> str | None:
+    """The actor's Slack user: their id, or the user with their email (an ops API identity);
+    None when Slack knows no such person."""
+    if actor.user_id or not actor.email:
+        return actor.user_id
+    try:
+        return services.slack.users_lookupByEmail(email=actor.email)["user"]["id"]
+    except SlackApiError as error:
+        log.info("user_not_found_by_email", error=error_code(error))
+        return None
 
 
 def post_checklist(services: Services, incident: Incident, *, resuming: bool) -> None:

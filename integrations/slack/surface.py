@@ -74,8 +74,9 @@ class SlackSurface:
     def acknowledged(self, incident: Incident, actor: Actor, reason: str) -> None:
         because = f": {escape(reason)}" if reason else ""
         via = "" if actor.user_id else " (ops API)"
-        if is_private(incident) and actor.user_id:  # whoever acks a private incident joins it
-            runbook.invite_quietly(self._services, incident, [actor.user_id])
+        if is_private(incident):  # whoever acks a private incident joins it
+            who = runbook.slack_user(self._services, actor)
+            runbook.invite_quietly(self._services, incident, [who] if who else [])
         self._in_channel(
             incident,
             f":white_check_mark: {incident.display_ref} "

@@ -702,6 +702,14 @@ class SlackEmulator:
             raise SlackError("user_not_found")
         return {"user": user}
 
+    def api_users_lookupByEmail(self, params):
+        self._needs_scope("users:read.email")
+        email = (params.get("email") or "").casefold()
+        for user in self.users.values():
+            if email and user["profile"]["email"].casefold() == email:
+                return {"user": user}
+        raise SlackError("users_not_found")
+
     def api_usergroups_list(self, params):
         include_users = str(params.get("include_users", "")).lower() in ("true", "1")
         groups = []
