@@ -153,6 +153,8 @@ def test_types_roles_and_the_checklist(daemon_factory, emulator, database_url):
     # The report (the CLI's, with --include-private) has the role and checklist changes.
     report = klaxon(database_url, daemon.config_path, "report", "INC-1", "--include-private").stdout
     assert "Communications lead: @UERIN (was @UCAROL)" in report
+    assert "- **Type:** outage (private)" in report
+    assert "- **Comms:** @UERIN" in report and "- **Scribe:** @UERIN" in report
     assert "Ticked: Contain: isolate affected systems" in report
 
 
