@@ -22,9 +22,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.pagers import build_pagers, paging_secrets
 from handlers.actions import acknowledge as acknowledge_action
+from handlers.actions import checklist_tick as checklist_tick_action
 from handlers.actions import followup_done as followup_done_action
 from handlers.actions import incident_forms as incident_form_actions
 from handlers.actions import lead as lead_action
+from handlers.actions import role_claim as role_claim_action
 from handlers.actions import snooze as snooze_action
 from handlers.actions import status_page as status_page_action
 from handlers.commands import incident as incident_command
@@ -36,6 +38,7 @@ from handlers.views import followup as followup_view
 from handlers.views import status_page as status_page_view
 from handlers.views import update as update_view
 from incident.services import Background, Services, new_request_id
+from integrations.slack import runbook
 from integrations.slack.client import web_client
 from integrations.slack.people import People
 from integrations.slack.roles import RoleDirectory
@@ -44,7 +47,7 @@ from integrations.statuspage.client import AtlassianStatuspage
 from observability import logs, metrics
 from scheduler import start as start_scheduler
 from settings.config import Config
-from settings.errors import StartupError
+from settings.errors import ConfigError, StartupError
 from store import db, due, incidents, migrate
 from web.server import OperatorServer, application
 from web.status_page.process import StatusPageProcess
@@ -64,6 +67,8 @@ LISTENERS = (
     lead_action,
     status_page_action,
     status_page_view,
+    checklist_tick_action,
+    role_claim_action,
     pin_events,
     other_events,  # last: it takes every event the listeners above did not
 )
@@ -237,6 +242,7 @@ def run(config: Config) -> int:
         raise StartupError(f"Slack refused the bot token: {logs.redact(str(error))}") from None
     except OSError as error:  # URLError and socket errors: Slack cannot be reached at all
         raise StartupError(f"cannot reach Slack at {config.api_url}: {error}") from None
+    _check_type_groups(services)
     handler = SocketModeHandler(app, config.app_token)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -268,6 +274,14 @@ def _start_status_page(config: Config) -> StatusPageProcess | None:
     if config.status_page is None or config.status_page.port == 0:
         return None
     return StatusPageProcess(config.status_page).start()
+
+
+def _check_type_groups(services: Services) -> None:
+    """A [types] invitee @usergroup Slack does not know stops the start with one line (a
+    config error: exit status 2, like a bad setting)."""
+    problems = runbook.missing_groups(services.config, services.people)
+    if problems:
+        raise ConfigError(problems[0])
 
 
 def _set_from_another_thread(event: threading.Event) -> None:

@@ -96,9 +96,9 @@ def _incidents_channel(config: Config, slack: WebClient) -> Check:
 
 
 def _user_groups(config: Config, slack: WebClient) -> Iterator[Check]:
-    handles = sorted(
-        {h[1:] for holders in config.roles.values() for h in holders if h.startswith("@")}
-    )
+    named = [h for holders in config.roles.values() for h in holders]
+    named += [h for kind in config.types.values() for h in kind.invite]  # [types] invitees
+    handles = sorted({h[1:] for h in named if h.startswith("@")})
     if not handles:
         return
     try:

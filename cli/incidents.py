@@ -8,16 +8,21 @@ from cli.shared import open_store
 from settings.errors import ConfigError
 
 
-def find_incident(ref: str):
+def find_incident(ref: str, *, include_private: bool = False):
+    """The incident `ref` names. A private incident is found only with --include-private
+    (without it, it is reported as not found, so not even its existence is confirmed)."""
     from incident import refs
+    from incident.privacy import is_private
 
     try:
         target = refs.parse(ref)
     except refs.MalformedRef as error:
         raise ConfigError(f"{error}") from None
     incident = refs.find(target)
-    if incident is None:
-        raise LookupError(f"no incident {target}")
+    if incident is None or (is_private(incident) and not include_private):
+        # The same words whether it is missing or private: existence is not confirmed.
+        hint = "" if include_private else " (private incidents need --include-private)"
+        raise LookupError(f"no incident {target}{hint}")
     return incident
 
 
@@ -27,7 +32,8 @@ def report(args) -> int:
 
     database = open_store()
     try:
-        print(for_incident(find_incident(args.ref)), end="")
+        found = find_incident(args.ref, include_private=args.include_private)
+        print(for_incident(found), end="")
         return 0
     finally:
         database.close()
@@ -51,6 +57,8 @@ def incident_json(incident) -> dict:
         "acknowledged_at": iso(incident.acknowledged_at) if incident.acknowledged_at else None,
         "acknowledged_by": incident.acknowledged_by_email or incident.acknowledged_by_id,
         "resolved_at": iso(incident.resolved_at) if incident.resolved_at else None,
+        "private": incident.private,
+        "type": incident.incident_type,
     }
 
 
@@ -60,8 +68,10 @@ def incidents(args) -> int:
     database = open_store()
     try:
         if args.action == "show":
-            return _show(find_incident(args.ref))
+            return _show(find_incident(args.ref, include_private=args.include_private))
         query = Incident.select().order_by(Incident.ref.desc())
+        if not args.include_private:
+            query = query.where(~Incident.private)
         if args.open:
             query = query.where(Incident.status != "resolved")
         rows = [incident_json(incident) for incident in query]

@@ -78,6 +78,9 @@ def parser() -> argparse.ArgumentParser:
         description="Print the Markdown post-incident report of an incident.",
     )
     report.add_argument("ref", metavar="INC-42", help="the incident: INC-42, 42 or #channel")
+    report.add_argument(
+        "--include-private", action="store_true", help="also the report of a private incident"
+    )
     commands.add_parser(
         "check",
         help="check Slack tokens, Socket Mode, the database and channels",
@@ -94,12 +97,18 @@ def parser() -> argparse.ArgumentParser:
     )
     list_parser.add_argument("--open", action="store_true", help="only unresolved incidents")
     list_parser.add_argument("--json", action="store_true", help="JSON instead of a table")
+    list_parser.add_argument(
+        "--include-private",
+        action="store_true",
+        help="private incidents too (without it they are left out entirely)",
+    )
     show = incident_actions.add_parser(
         "show",
         help="one incident and its timeline",
         description="Show one incident and its timeline.",
     )
     show.add_argument("ref", metavar="INC-42", help="the incident: INC-42, 42 or #channel")
+    show.add_argument("--include-private", action="store_true", help="also show a private incident")
     purge = commands.add_parser(
         "purge",
         help="remove resolved incidents past an age",

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from incident import due_times
+from incident import due_times, types
 from incident.access import Caller
 from incident.services import Services
 from store import audit, due, incidents
@@ -37,6 +37,9 @@ class DeclareForm:
     impact: str
     description: str
     lead_id: str | None
+    # [types.<name>] chosen on the form, and the Private box (a private type forces it).
+    incident_type: str | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ def record(
     reporter_id, request_id = caller.key, caller.request_id
     now = utcnow()
     hold = due.Hold(None, services.replica, now + due.LEASE, due.LEASE)
+    kind = types.chosen(services.config, form.incident_type)
+    checklist = types.checklist_due(kind, now)
     incident, created = incidents.declare(
         incidents.NewIncident(
             title=form.title,
@@ -108,11 +113,17 @@ def record(
             incident_key=incident_key,
             route=route,
             alert_count=1 if incident_key else 0,
+            private=form.private or bool(kind and kind.private),
+            incident_type=kind.name if kind else None,
+            checklist=checklist,
         ),
         now=now,
         schedule={
-            **due_times.on_declared(services.config, form.severity, form.lead_id, now),
+            **due_times.on_declared(
+                services.config, form.severity, form.lead_id, now, kind=kind and kind.name
+            ),
             "next_reconcile_at": due_times.next_reconcile(services.config, 0, now),
+            "next_checklist_at": min((d for _, d in checklist if d), default=None),
         },
         held_by=hold,
     )

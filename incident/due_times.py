@@ -17,12 +17,19 @@ RECONCILE_MAX_RETRY = timedelta(minutes=10)
 RECONCILE_ATTEMPTS = 12
 
 
-def policy(config: Config, severity: str) -> tuple[EscalationLevel, ...]:
+def policy(config: Config, severity: str, kind: str | None = None) -> tuple[EscalationLevel, ...]:
+    """The escalation levels for an incident: its type's named policy, if it has one, else
+    the policy for its severity, else the default."""
+    named = config.types[kind].escalation if kind in config.types else None
+    if named:
+        return config.escalation[named]
     return config.escalation.get(severity) or config.escalation.get("default") or ()
 
 
-def on_declared(config: Config, severity: str, lead_id: str | None, now: datetime) -> dict:
-    levels = policy(config, severity)
+def on_declared(
+    config: Config, severity: str, lead_id: str | None, now: datetime, *, kind: str | None = None
+) -> dict:
+    levels = policy(config, severity, kind)
     return {
         "next_update_nudge_at": now + config.update_every[severity],
         "next_lead_nudge_at": None if lead_id else now + config.lead_missing_after,
@@ -74,7 +81,7 @@ def escalation_step(config: Config, incident, now: datetime) -> EscalationStep |
     After downtime the highest due level is notified once, naming the levels skipped; the
     last level repeats every `repeat` when it has one.
     """
-    levels = policy(config, incident.severity)
+    levels = policy(config, incident.severity, getattr(incident, "incident_type", None))
     if not levels:
         return None
     elapsed = now - incident.declared_at
@@ -100,7 +107,7 @@ def escalation_step(config: Config, incident, now: datetime) -> EscalationStep |
 
 def resume_escalation_at(config: Config, incident) -> datetime | None:
     """When the next level falls due, for an incident with nothing to notify right now."""
-    levels = policy(config, incident.severity)
+    levels = policy(config, incident.severity, getattr(incident, "incident_type", None))
     current = incident.escalation_level or 0
     if current < len(levels):
         return incident.declared_at + levels[current].after

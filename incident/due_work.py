@@ -13,7 +13,7 @@ from datetime import datetime
 
 import structlog
 
-from incident import due_times, paging, status_page
+from incident import checklists, due_times, paging, status_page
 from incident.ports import Escalation
 from incident.services import Services
 from incident.vocabulary import is_slack_user
@@ -49,6 +49,8 @@ def run_due(services: Services, incident: Incident, now: datetime, *, owner: str
         changes.update(status_page.mirror(services, incident, now))
     if _is_due(changes.get("next_page_at", incident.next_page_at), now):
         changes.update(paging.deliver_due(services, incident, now))
+    if _is_due(incident.next_checklist_at, now):
+        changes.update(checklists.nudge_overdue(services, incident, now))
     if not due.release(incident, owner=owner, **changes):
         log.warning("lease_lost", incident_ref=incident.display_ref)
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from incident.ports import Delivery, PageContent
+from incident.privacy import is_private
 from incident.services import Services
 from observability import metrics
 from settings.paging import PROVIDER_LABELS, is_page_target, split_target
@@ -59,13 +60,6 @@ def split(targets: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return slack, paged
 
 
-def is_private(incident: Incident) -> bool:
-    """THE check for what a page may carry about a private incident (PRODUCT §15: titles
-    and descriptions never leave its channel). `Incident.private` comes with private
-    incidents (issue 14); until then no incident has it."""
-    return bool(getattr(incident, "private", False))
-
-
 def page_content(services: Services, incident: Incident) -> PageContent:
     """What a page tells the provider: the one place that decides what leaves Klaxon."""
     severity = incident.severity
@@ -75,6 +69,7 @@ def page_content(services: Services, incident: Incident) -> PageContent:
         else None
     )
     details = {"ref": incident.display_ref, "status": incident.status}
+    # A private incident's title, impact and lead never leave its channel (PRODUCT §15).
     if is_private(incident):
         return PageContent(
             f"[{severity}] {incident.display_ref} (private incident)", severity, link, details

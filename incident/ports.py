@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from incident.vocabulary import Actor
+from settings.types import IncidentType
 from store.due import Hold
-from store.models import FollowUp, Incident
+from store.models import ChecklistItem, FollowUp, Incident
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,22 @@ class IncidentSurface(Protocol):
     def nudge_update(self, incident: Incident, silence: str) -> bool: ...
 
     def remind_follow_ups(self, incident: Incident, open_items: Sequence[FollowUp]) -> bool: ...
+
+    # Types, roles and checklists (PRODUCT.md §15)
+    def type_changed(
+        self, incident: Incident, kind: IncidentType, actor_id: str, *, checklist_added: bool
+    ) -> None:
+        """The incident has a new type: invite its people, post its checklist if added."""
+
+    def role_changed(
+        self, incident: Incident, label: str, holder_id: str, actor_id: str
+    ) -> None: ...
+
+    def checklist_changed(self, incident: Incident) -> None:
+        """An item was ticked or unticked: bring the checklist and the summary up to date."""
+
+    def nudge_checklist(self, incident: Incident, items: Sequence[ChecklistItem]) -> bool:
+        """Name the open items past their due time in the incident channel."""
 
     # What the incident's channel brought
     def permalink(self, incident: Incident, message_ts: str) -> str | None:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from incident.outcomes import Done, NotFound
 from settings.durations import humanize
-from store import followups, incidents
+from store import followups, incident_roles, incidents
 from store.fields import utcnow
 
 ROOT_CAUSE_PLACEHOLDER = (
@@ -27,7 +27,8 @@ def _person(user_id: str | None) -> str:
     return f"@{user_id}" if user_id else "—"
 
 
-def markdown(incident, timeline, follow_ups, *, now: datetime) -> str:
+def markdown(incident, timeline, follow_ups, *, now: datetime, roles=None) -> str:
+    """`roles`: the incident's [incident_roles] holders (role name -> user id), if any."""
     end = incident.resolved_at or now
     duration = humanize(end - incident.declared_at)
     if incident.resolved_at is None:
@@ -41,6 +42,7 @@ def markdown(incident, timeline, follow_ups, *, now: datetime) -> str:
         f"- **Status:** {incident.status}",
         f"- **Lead:** {_person(incident.lead_id)}",
         f"- **Reporter:** {_person(incident.reporter_id)}",
+        *_runbook_lines(incident, roles or {}),
         f"- **Detected:** {iso(incident.declared_at)}",
         f"- **Acknowledged:** {iso(incident.acknowledged_at)}"
         + (f" by {_person(incident.acknowledged_by_id)}" if incident.acknowledged_at else ""),
@@ -85,13 +87,30 @@ def markdown(incident, timeline, follow_ups, *, now: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _runbook_lines(incident, roles: dict) -> list[str]:
+    """The type (and privacy) and the roles beside the lead, when the incident has them."""
+    lines = []
+    kind = getattr(incident, "incident_type", None)
+    if kind or getattr(incident, "private", False):
+        private = " (private)" if getattr(incident, "private", False) else ""
+        lines.append(f"- **Type:** {kind or 'general'}{private}")
+    lines += [f"- **{role.title()}:** {_person(holder)}" for role, holder in roles.items()]
+    return lines
+
+
 def _timeline_text(event) -> str:
     return f"Pinned: {event.text}" if event.kind == "pin" else event.text
 
 
 def for_incident(incident) -> str:
     """The report of a stored incident, as of now."""
-    return markdown(incident, incidents.timeline(incident), followups.of(incident), now=utcnow())
+    return markdown(
+        incident,
+        incidents.timeline(incident),
+        followups.of(incident),
+        now=utcnow(),
+        roles=incident_roles.of(incident),
+    )
 
 
 def publish(services, caller, incident_id: str) -> Done | NotFound:

@@ -20,6 +20,7 @@ from incident import lifecycle
 from incident.access import Caller, Denied, check
 from incident.outcomes import NotFound
 from incident.ports import MirrorUpdate
+from incident.privacy import is_private
 from incident.services import Services
 from incident.vocabulary import (
     COMPONENT_IMPACTS,
@@ -104,10 +105,12 @@ def on_page(incident: Incident) -> PublicIncident | None:
 
 
 def _publishable(services: Services, incident: Incident) -> Refused | None:
-    """Whether this incident may appear on the public page at all. The one place to refuse
-    incidents that must stay internal (a private incident, once incidents can be private)."""
+    """Whether this incident may appear on the public page at all: the one place that
+    refuses incidents that must stay internal."""
     if services.config.status_page is None:
         return Refused(Reason.NO_STATUS_PAGE, "message")
+    if is_private(incident):
+        return Refused(Reason.PRIVATE_INCIDENT, "message")
     return None
 
 

@@ -120,6 +120,12 @@ class Reason(StrEnum):
     MISSING = "missing"
     NOT_PUBLISHED = "not_published"
     NO_STATUS_PAGE = "no_status_page"
+    # A private incident never goes on the public status page.
+    PRIVATE_INCIDENT = "private_incident"
+    UNKNOWN_TYPE = "unknown_type"
+    UNKNOWN_ROLE = "unknown_role"
+    # Slack cannot turn a public channel private: privacy is decided at declaration.
+    PRIVACY_FIXED = "privacy_fixed"
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,10 @@ class Permission(StrEnum):
     REPORT = "report"  # post the post-incident report
     DECLARE = "declare"
     PUBLISH = "publish"  # what the public status page says about the incident
+    CHANGE_TYPE = "change_type"  # /incident type …
+    CLAIM_ROLE = "claim_role"  # take an empty role seat ([incident_roles]) oneself
+    ASSIGN_ROLE = "assign_role"  # give a role to someone, or take a held one
+    TICK = "tick"  # tick or untick a checklist item
 
 
 class Holder(StrEnum):
@@ -173,12 +183,15 @@ class Holder(StrEnum):
     ACK_ROLE = "ack_role"  # [roles] / `klaxon roles grant` holders of [ack].role
     LEAD = "lead"  # the incident's lead
     REPORTER = "reporter"  # who declared it
+    ROLE_HOLDER = "role_holder"  # holds one of the incident's [incident_roles]
 
 
 # Who holds each permission. A permission held by ANYONE is never refused.
 PERMISSIONS: dict[Permission, frozenset[Holder]] = {
     Permission.ACKNOWLEDGE: frozenset({Holder.ACK_ROLE}),
-    Permission.STEER: frozenset({Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE}),
+    Permission.STEER: frozenset(
+        {Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE, Holder.ROLE_HOLDER}
+    ),
     Permission.EDIT: frozenset({Holder.ANYONE}),
     Permission.TAKE_LEAD: frozenset({Holder.ANYONE}),
     Permission.FOLLOW_UP: frozenset({Holder.ANYONE}),
@@ -186,6 +199,14 @@ PERMISSIONS: dict[Permission, frozenset[Holder]] = {
     Permission.REPORT: frozenset({Holder.ANYONE}),
     Permission.DECLARE: frozenset({Holder.ANYONE}),
     Permission.PUBLISH: frozenset({Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE}),
+    Permission.CHANGE_TYPE: frozenset(
+        {Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE, Holder.ROLE_HOLDER}
+    ),
+    Permission.CLAIM_ROLE: frozenset({Holder.ANYONE}),
+    Permission.ASSIGN_ROLE: frozenset(
+        {Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE, Holder.ROLE_HOLDER}
+    ),
+    Permission.TICK: frozenset({Holder.ANYONE}),
 }
 
 

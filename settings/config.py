@@ -37,6 +37,7 @@ from settings.sources import (
 )
 from settings.status_page import StatusPage
 from settings.status_page import parse as parse_status_page
+from settings.types import IncidentType, parse_incident_roles, parse_types
 
 DEFAULT_API_URL = "https://slack.com/api/"
 UPDATE_EVERY = {
@@ -123,6 +124,11 @@ class Config:
     opsgenie_webhook_tokens: tuple[str, ...] = ()
     paging_resolve_from_pager: bool = False
     paging_timeout: timedelta = timedelta(seconds=10)
+    # Incident types ([types.<name>]), roles beside the lead ([incident_roles]), and whether
+    # the incidents channel hears that a private incident was declared.
+    types: Mapping[str, IncidentType] = field(default_factory=dict)
+    incident_roles: Mapping[str, str] = field(default_factory=dict)
+    announce_private: bool = True
 
 
 def _severity(value: Any) -> str:
@@ -154,6 +160,7 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
             ),
         ),
         "request_timeout": ("slack_timeout", values.positive_duration),
+        "announce_private": ("announce_private", values.boolean),
     },
     "ack": {
         "role": ("ack_role", values.string(r"[A-Za-z0-9_.-]+", "expected a role name")),
@@ -196,6 +203,8 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "request_timeout": ("paging_timeout", values.positive_duration),
     },
 }
+# A named escalation policy (for [types.<name>].escalation), besides default and SEV1…SEV4.
+_POLICY_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,29}")
 
 
 def _fail(key: str, problem: str) -> ConfigError:
@@ -223,8 +232,12 @@ def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
     policies = {}
     for name, levels in table.items():
         base = f"[escalation].{name}"
-        if name not in (*SEVERITIES, "default"):
-            raise _fail(base, f"unknown policy; expected default or one of {', '.join(SEVERITIES)}")
+        if name not in (*SEVERITIES, "default") and not _POLICY_NAME.fullmatch(name):
+            raise _fail(
+                base,
+                f"unknown policy; expected default, one of {', '.join(SEVERITIES)}, "
+                "or a lowercase policy name for [types]",
+            )
         if not isinstance(levels, list) or not levels:
             raise _fail(base, "expected a non-empty list of { after, notify, repeat } levels")
         parsed = []
@@ -276,7 +289,10 @@ _WHOLE_SECTIONS: dict[str, Callable[[Any, Mapping[str, str]], Any]] = {
     "escalation": lambda table, env: _parse_escalation(table),
     "status_page": parse_status_page,
     "retention": lambda table, env: parse_retention(table, _fail),
+    "incident_roles": lambda table, env: parse_incident_roles(table),
 }
+# Parsed once the loop is done: the types name [escalation]'s policies.
+_AFTER_THE_REST = {"types"}
 
 
 def parse_settings(
@@ -285,10 +301,17 @@ def parse_settings(
     """Turn a parsed TOML document into keyword arguments for `Config`."""
     settings: dict[str, Any] = {}
     for section, table in document.items():
-        if section not in _SECTIONS and section not in _WHOLE_SECTIONS:
+        if not (section in _SECTIONS or section in _WHOLE_SECTIONS or section in _AFTER_THE_REST):
             raise _fail(f"[{section}]", "unknown section")
+        if section in _AFTER_THE_REST:
+            continue
         if section in _WHOLE_SECTIONS:
             settings[section] = _WHOLE_SECTIONS[section](table, os.environ if env is None else env)
+            continue
+        if section == "incident_roles":
+            settings["incident_roles"] = parse_incident_roles(table)
+            continue
+        if section == "types":  # after [escalation], whose policies the types name
             continue
         if not isinstance(table, dict):
             raise _fail(f"[{section}]", "expected a table")
@@ -304,6 +327,10 @@ def parse_settings(
                 settings[attribute] = parse(value)
             except ValueError as error:
                 raise _fail(f"[{section}].{key}", str(error)) from None
+    if "types" in document:
+        settings["types"] = parse_types(document["types"], settings.get("escalation", {}))
+    if "types" in document:
+        settings["types"] = parse_types(document["types"], settings.get("escalation", {}))
     if "incidents_channel" in settings:
         settings["incidents_channel"] = settings["incidents_channel"].lstrip("#")
     return settings

@@ -31,6 +31,7 @@ DUE_FIELDS = (
     "next_reconcile_at",
     "next_status_page_sync_at",
     "next_page_at",
+    "next_checklist_at",
 )
 
 

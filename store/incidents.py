@@ -8,7 +8,7 @@ from datetime import datetime
 
 import peewee
 
-from store import due
+from store import checklists, due
 from store.db import write_transaction
 from store.fields import utcnow
 from store.models import Counter, Incident, TimelineEvent
@@ -28,6 +28,10 @@ class NewIncident:
     incident_key: str | None = None
     route: str | None = None
     alert_count: int = 0
+    private: bool = False
+    incident_type: str | None = None
+    # The type's checklist: (item, when it falls due), created with the incident.
+    checklist: tuple[tuple[str, datetime | None], ...] = ()
 
 
 def _next_value(name: str) -> int:
@@ -80,6 +84,8 @@ def declare(
                 incident_key=new.incident_key,
                 route=new.route,
                 alert_count=new.alert_count,
+                private=new.private,
+                incident_type=new.incident_type,
                 declared_at=now,
                 updated_at=now,
                 last_update_at=now,
@@ -94,6 +100,7 @@ def declare(
                 text=f"Declared {new.severity}: {new.title}",
                 occurred_at=now,
             )
+            checklists.add(incident, list(new.checklist))
             return incident, True
     except peewee.IntegrityError:
         # Two deliveries of one declaration raced; the other one won.
@@ -207,7 +214,7 @@ def timeline(incident: Incident) -> list[TimelineEvent]:
 def declared_since(since: datetime, limit: int = 10) -> list[Incident]:
     return list(
         Incident.select()
-        .where(Incident.declared_at >= since)
+        .where((Incident.declared_at >= since) & ~Incident.private)
         .order_by(Incident.declared_at.desc())
         .limit(limit)
     )
@@ -252,7 +259,11 @@ def open_by_key(incident_key: str) -> Incident | None:
     """The unresolved incident raised for this key, if any (newest first)."""
     return (
         Incident.select()
-        .where((Incident.incident_key == incident_key) & (Incident.status != "resolved"))
+        .where(
+            (Incident.incident_key == incident_key)
+            & (Incident.status != "resolved")
+            & ~Incident.private
+        )
         .order_by(Incident.declared_at.desc())
         .first()
     )
@@ -276,10 +287,13 @@ def count_alerts(incident: Incident, texts: list[str], now: datetime | None = No
 
 
 def awaiting_acknowledgement(limit: int = 20) -> list[Incident]:
-    """Unresolved incidents nobody has acknowledged: most severe first, then newest."""
+    """Unresolved incidents nobody has acknowledged: most severe first, then newest. Private
+    incidents are never listed (the list is shown outside their channel)."""
     return list(
         Incident.select()
-        .where(Incident.acknowledged_at.is_null() & (Incident.status != "resolved"))
+        .where(
+            Incident.acknowledged_at.is_null() & (Incident.status != "resolved") & ~Incident.private
+        )
         .order_by(SEVERITY_ORDER, Incident.declared_at.desc())
         .limit(limit)
     )

@@ -65,6 +65,13 @@ class Incident(BaseModel):
     next_status_page_sync_at = UTCDateTimeField(null=True)
     # When a page (PagerDuty, Opsgenie) is next tried: see the Page rows.
     next_page_at = UTCDateTimeField(null=True)
+    # Private incidents ([types] or the declare form): decided at declaration, never undone.
+    # Whether one is private is asked through incident.privacy.is_private.
+    private = peewee.BooleanField(default=False)
+    incident_type = peewee.CharField(max_length=32, null=True)
+    # The checklist message in the incident channel, and when an open item falls due.
+    checklist_ts = peewee.CharField(max_length=32, null=True)
+    next_checklist_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "incident"
@@ -205,6 +212,38 @@ class Page(BaseModel):
         indexes = ((("incident", "target"), True),)
 
 
+class ChecklistItem(BaseModel):
+    """One item of the incident type's checklist, ticked (or not) in the incident channel."""
+
+    id = peewee.BigAutoField()
+    incident = peewee.ForeignKeyField(Incident, backref="checklist", on_delete="CASCADE")
+    position = peewee.IntegerField()
+    text = peewee.CharField(max_length=200)
+    due_at = UTCDateTimeField(null=True)
+    done_at = UTCDateTimeField(null=True)
+    done_by = peewee.CharField(max_length=32, null=True)
+    nudged_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "checklist_item"
+        indexes = ((("incident", "position"), True),)
+
+
+class RoleAssignment(BaseModel):
+    """Who holds one of the incident's [incident_roles] (the lead is on the incident row)."""
+
+    id = peewee.BigAutoField()
+    incident = peewee.ForeignKeyField(Incident, backref="role_assignments", on_delete="CASCADE")
+    role = peewee.CharField(max_length=32)
+    holder_id = peewee.CharField(max_length=32)
+    assigned_by = peewee.CharField(max_length=320, null=True)
+    assigned_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "role_assignment"
+        indexes = ((("incident", "role"), True), (("holder_id",), False))
+
+
 MODELS = (
     Incident,
     TimelineEvent,
@@ -215,6 +254,8 @@ MODELS = (
     RateAttempt,
     AcceptedSignature,
     Page,
+    ChecklistItem,
+    RoleAssignment,
 )
 
 

@@ -15,11 +15,13 @@ import peewee
 
 from store.models import (
     AuditEvent,
+    ChecklistItem,
     FollowUp,
     Incident,
     PublicIncident,
     PublicUpdate,
     RateAttempt,
+    RoleAssignment,
     RoleGrant,
     TimelineEvent,
 )
@@ -109,6 +111,21 @@ REGISTRY: tuple[PersonalTable, ...] = (
         ),
     ),
     PersonalTable(
+        ChecklistItem,
+        why="the incident type's checklist: who ticked each item (the timeline says when)",
+        kept="with its incident",
+        columns=(C("done_by", Holds.IDENTITY, Forget.PSEUDONYMISE),),
+    ),
+    PersonalTable(
+        RoleAssignment,
+        why="who held a role beside the lead ([incident_roles]), for the report",
+        kept="with its incident",
+        columns=(
+            C("holder_id", Holds.SLACK_ID, Forget.PSEUDONYMISE),
+            C("assigned_by", Holds.IDENTITY, Forget.PSEUDONYMISE),
+        ),
+    ),
+    PersonalTable(
         PublicIncident,
         why="what people chose to publish on the status page (its public title)",
         kept="with its incident",
@@ -163,6 +180,9 @@ NOT_PERSONAL = {
         "declaration_key",
         "route",
         "lease_owner",
+        # The type's name from [types], and the checklist message's timestamp.
+        "incident_type",
+        "checklist_ts",
     },
     "timeline_event": {"kind", "message_ts", "permalink"},
     "follow_up": set(),
@@ -173,6 +193,9 @@ NOT_PERSONAL = {
     "public_update": {"status", "components"},
     # A paging target ("pagerduty:payments"), its provider and state, and the provider's
     # own error text.
+    # The checklist's items come from the config's [types]; the role names too.
+    "checklist_item": {"text"},
+    "role_assignment": {"role"},
     "page": {"target", "provider", "wanted", "sent", "last_error"},
     "role_grant": {"role"},
     "rate_attempt": {"bucket"},

@@ -19,11 +19,13 @@ from store.db import write_transaction
 from store.models import (
     AcceptedSignature,
     AuditEvent,
+    ChecklistItem,
     FollowUp,
     Incident,
     Page,
     PublicIncident,
     RateAttempt,
+    RoleAssignment,
     TimelineEvent,
 )
 
@@ -35,6 +37,8 @@ INCIDENT_CHILDREN = (
     (FollowUp, "follow_ups"),
     (PublicIncident, "public_incidents"),
     (Page, "pages"),
+    (ChecklistItem, "checklist_items"),
+    (RoleAssignment, "role_assignments"),
 )
 COUNTED = (*KINDS, *(name for _, name in INCIDENT_CHILDREN))
 

@@ -56,7 +56,8 @@ def today():
 
 def modal_values(view: dict, **overrides) -> dict:
     """A submission of `view`: every input at its initial value, except the overrides
-    (text for text inputs, the option value for selects, a user id for user pickers)."""
+    (text for text inputs, the option value for selects, a user id for user pickers, the
+    option values ticked for checkboxes)."""
     values = {}
     for block in view["blocks"]:
         if block.get("type") != "input":
@@ -76,6 +77,12 @@ def modal_values(view: dict, **overrides) -> dict:
                 "type": kind,
                 "selected_user": element.get("initial_user") if given is ... else given,
             }
+        elif kind == "checkboxes":
+            if given is ...:
+                chosen = element.get("initial_options") or []
+            else:
+                chosen = [o for o in element["options"] if o["value"] in given]
+            state = {"type": kind, "selected_options": chosen}
         else:
             raise AssertionError(f"no helper for {kind}")
         values[block_id] = {element["action_id"]: state}

@@ -85,7 +85,13 @@ def test_what_a_change_needs(changed, lead_seat_empty, needs):
 def test_every_permission_has_holders():
     assert set(PERMISSIONS) == set(Permission)
     assert PERMISSIONS[Permission.ACKNOWLEDGE] == {Holder.ACK_ROLE}
-    assert PERMISSIONS[Permission.STEER] == {Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE}
+    # Holders of the incident's [incident_roles] steer like the lead (PRODUCT.md §15).
+    steerers = {Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE, Holder.ROLE_HOLDER}
+    assert PERMISSIONS[Permission.STEER] == steerers
+    assert PERMISSIONS[Permission.CHANGE_TYPE] == steerers
+    assert PERMISSIONS[Permission.ASSIGN_ROLE] == steerers
+    assert PERMISSIONS[Permission.CLAIM_ROLE] == {Holder.ANYONE}
+    assert PERMISSIONS[Permission.TICK] == {Holder.ANYONE}
 
 
 class Roles:
@@ -108,13 +114,18 @@ INCIDENT = SimpleNamespace(lead_id="UBOB", reporter_id="UALICE")
     ("permission", "allowed"),
     [
         (Permission.ACKNOWLEDGE, {"UDAVE"}),
-        (Permission.STEER, {"UBOB", "UALICE", "UDAVE"}),
-        (Permission.EDIT, {"UBOB", "UALICE", "UDAVE", "UCAROL"}),
-        (Permission.FOLLOW_UP, {"UBOB", "UALICE", "UDAVE", "UCAROL"}),
+        (Permission.STEER, {"UBOB", "UALICE", "UDAVE", "UERIN"}),
+        (Permission.CHANGE_TYPE, {"UBOB", "UALICE", "UDAVE", "UERIN"}),
+        (Permission.ASSIGN_ROLE, {"UBOB", "UALICE", "UDAVE", "UERIN"}),
+        (Permission.EDIT, {"UBOB", "UALICE", "UDAVE", "UCAROL", "UERIN"}),
+        (Permission.FOLLOW_UP, {"UBOB", "UALICE", "UDAVE", "UCAROL", "UERIN"}),
+        (Permission.TICK, {"UBOB", "UALICE", "UDAVE", "UCAROL", "UERIN"}),
     ],
 )
-def test_who_holds_what(permission, allowed):
-    people = {"UBOB", "UALICE", "UDAVE", "UCAROL"}
+def test_who_holds_what(permission, allowed, monkeypatch):
+    # UERIN holds one of the incident's roles (comms, say): steers like the lead.
+    monkeypatch.setattr(access.incident_roles, "holds_any", lambda _, user_id: user_id == "UERIN")
+    people = {"UBOB", "UALICE", "UDAVE", "UCAROL", "UERIN"}
     holding = {
         user_id
         for user_id in people

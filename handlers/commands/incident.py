@@ -20,13 +20,22 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.interaction import Interaction, of_command
 from handlers.status_page_form import open_form as open_status_page_form
-from incident import declare, followups, lifecycle, report, status_page
+from incident import (
+    declare,
+    followups,
+    incident_roles,
+    lifecycle,
+    report,
+    status_page,
+    types,
+)
 from incident.access import Caller
 from incident.services import Services
 from incident.vocabulary import Changes, Permission
 from integrations.slack import (
     declare_modal,
     replies,
+    runbook_replies,
     status_page_command,
     status_page_replies,
     subcommands,
@@ -107,6 +116,18 @@ def _status_page(services: Services, caller: Caller, incident_id: str, value: st
     )
 
 
+@subcommand("type", Permission.CHANGE_TYPE)
+def _type(services: Services, caller: Caller, incident_id: str, value: str) -> str:
+    return runbook_replies.type_reply(types.change(services, caller, incident_id, value))
+
+
+@subcommand("role", Permission.CLAIM_ROLE)  # assigning to others needs ASSIGN_ROLE as well
+def _role(services: Services, caller: Caller, incident_id: str, value: str) -> str:
+    role, holder = value.split(" ", 1)
+    outcome = incident_roles.assign(services, caller, incident_id, role, holder)
+    return runbook_replies.role_reply(outcome)
+
+
 def _in_incident(
     services: Services, caller: Caller, channel_id: str, sub: subcommands.Subcommand, word: str
 ):
@@ -178,7 +199,8 @@ def _open_declare_modal(interaction: Interaction, trigger_id: str, text: str) ->
     opened_at = datetime.now(UTC)
     try:
         opened = interaction.services.slack.views_open(
-            trigger_id=trigger_id, view=declare_modal.modal(title, metadata)
+            trigger_id=trigger_id,
+            view=declare_modal.modal(title, metadata, types=interaction.services.config.types),
         )
     except SlackApiError as error:
         log.warning("declare_form_not_opened", error=error_code(error))
@@ -204,7 +226,9 @@ def _add_recent(services: Services, caller: Caller, view_id, view_hash, title, m
         return
     try:
         services.slack.views_update(
-            view_id=view_id, hash=view_hash, view=declare_modal.modal(title, metadata, recent)
+            view_id=view_id,
+            hash=view_hash,
+            view=declare_modal.modal(title, metadata, recent, services.config.types),
         )
     except SlackApiError as error:  # submitted or closed meanwhile: the list is a courtesy
         log.info("declare_form_not_updated", error=error_code(error))

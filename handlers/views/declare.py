@@ -18,7 +18,7 @@ PERMISSION = Permission.DECLARE
 
 
 def handle(ack, body: dict, view: dict, context) -> None:
-    form, errors = declare_modal.parse(view["state"]["values"])
+    form, errors = declare_modal.parse(view["state"]["values"], context["services"].config.types)
     if errors:
         ack(response_action="errors", errors=errors)
         return

@@ -14,9 +14,10 @@ from datetime import timedelta
 import structlog
 from slack_sdk.errors import SlackApiError
 
+from incident import types
+from incident.privacy import is_private
 from incident.services import Services
-from incident.vocabulary import is_slack_user
-from integrations.slack import messages, status_page_summary
+from integrations.slack import messages, runbook, status_page_summary
 from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.surface import post_joining
 from integrations.slack.text import channel_name
@@ -89,6 +90,13 @@ def complete_setup(
                     lambda: incidents.update_fields(incident, summary_ts=incident.summary_ts),
                 )
 
+    def checklist() -> None:
+        step(
+            "checklist_post",
+            "the checklist was not posted",
+            lambda: runbook.post_checklist(services, incident, resuming=resuming),
+        )
+
     def announce() -> None:
         step(
             "announce",
@@ -100,7 +108,9 @@ def complete_setup(
     if incident.channel_id is None:
         created_now = step(
             "channel_create",
-            "the incident channel could not be created",
+            runbook.PRIVATE_CHANNEL_FAILED
+            if is_private(incident)
+            else "the incident channel could not be created",
             lambda: _create_channel(services, incident),
         )
 
@@ -113,7 +123,7 @@ def complete_setup(
             "the incident channel could not be recorded",
             lambda: incidents.update_fields(incident, channel_id=incident.channel_id),
         )
-        if incident.announcement_ts is None:
+        if incident.announcement_ts is None and _announces(services, incident):
             announce()
 
     # Once the channel exists, the rest does not depend on each other (only the pin waits
@@ -121,10 +131,12 @@ def complete_setup(
     branches = []
     if created_now:
         branches.append(record_channel_then_announce)
-    elif incident.announcement_ts is None:
+    elif incident.announcement_ts is None and _announces(services, incident):
         branches.append(announce)
     if incident.channel_id:
         branches.append(summary)
+        if incident.checklist_ts is None:
+            branches.append(checklist)
         if created_now or resuming:
             branches.append(invite)
     _together(services, branches)
@@ -165,21 +177,28 @@ def _together(services: Services, branches: list) -> None:
             raise error
 
 
+def _announces(services: Services, incident: Incident) -> bool:
+    """Whether the incidents channel hears of the incident ([slack] announce_private)."""
+    return services.config.announce_private or not is_private(incident)
+
+
 def _create_channel(services: Services, incident: Incident) -> None:
     """Create the channel under the first free name; each name is reserved on the row
     before Slack is asked, so a channel whose creation answer was lost can be recognised
     (and adopted) on the next try instead of leaving an orphan and creating `-2`."""
     prefix = services.config.channel_prefix
+    # A private incident's channel is named for its ref: a channel's name shows in places
+    # its members do not control (invitations, links), its title must not.
+    title = "" if is_private(incident) else incident.title
+    private = {"is_private": True} if is_private(incident) else {}
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
-        name = channel_name(
-            prefix, incident.declared_at, incident.title, incident.display_ref, attempt
-        )
+        name = channel_name(prefix, incident.declared_at, title, incident.display_ref, attempt)
         if incidents.channel_name_taken(name, by_other_than=incident):
             continue
         if incident.channel_name != name:
             incidents.update_fields(incident, channel_name=name)
         try:
-            channel = services.slack.conversations_create(name=name)["channel"]
+            channel = services.slack.conversations_create(name=name, **private)["channel"]
         except SlackApiError as error:
             if error_code(error) != SlackCode.NAME_TAKEN:
                 raise
@@ -206,16 +225,9 @@ def _created_for(services: Services, incident: Incident, name: str) -> dict | No
 
 
 def _invite(services: Services, incident: Incident) -> None:
-    people = [
-        p for p in dict.fromkeys((incident.reporter_id, incident.lead_id)) if is_slack_user(p)
-    ]
-    if not people:
-        return
-    try:
-        services.slack.conversations_invite(channel=incident.channel_id, users=",".join(people))
-    except SlackApiError as error:
-        if error_code(error) != SlackCode.ALREADY_IN_CHANNEL:
-            raise
+    kind = types.of(services.config, incident)
+    people = [incident.reporter_id, incident.lead_id, *runbook.invitees(services, kind)]
+    runbook.invite(services, incident.channel_id, [p for p in people if p])
 
 
 def _marker(kind: str, incident: Incident) -> dict:
@@ -257,7 +269,9 @@ def _post_summary(services: Services, incident: Incident, resuming: bool) -> Non
         channel=incident.channel_id,
         text=messages.summary_text(incident),
         blocks=messages.summary_blocks(
-            incident, on_page=status_page_summary.on_page(services, incident)
+            incident,
+            on_page=status_page_summary.on_page(services, incident),
+            runbook=runbook.runbook_of(services, incident),
         ),
         metadata=_marker(SUMMARY_EVENT, incident),
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from incident.declare import DeclareForm
 from incident.vocabulary import LIMITS, SEVERITIES, SLACK_USER_ID, Severity
+from integrations.slack import declare_choices
 from integrations.slack.replies import too_long
 from integrations.slack.text import clean, escape, trim
 
@@ -80,8 +81,9 @@ def _recent_blocks(recent) -> list[dict]:
     ]
 
 
-def modal(title: str = "", metadata: dict | None = None, recent=()) -> dict:
-    """The /incident modal, title prefilled from the command's text."""
+def modal(title: str = "", metadata: dict | None = None, recent=(), types=None) -> dict:
+    """The /incident modal, title prefilled from the command's text; with [types]
+    configured it offers them, and always a Private box."""
     private_metadata = metadata_json(metadata or {})
     return {
         "type": "modal",
@@ -102,6 +104,8 @@ def modal(title: str = "", metadata: dict | None = None, recent=()) -> dict:
             {
                 "type": "input",
                 "block_id": "severity",
+                # Optional when a type may bring the severity (checked on submission).
+                "optional": any(kind.severity for kind in (types or {}).values()),
                 "label": {"type": "plain_text", "text": "Severity"},
                 "element": {
                     "type": "static_select",
@@ -137,6 +141,7 @@ def modal(title: str = "", metadata: dict | None = None, recent=()) -> dict:
                     "placeholder": {"type": "plain_text", "text": "Who coordinates the response"},
                 },
             },
+            *declare_choices.blocks(types or {}),
         ],
     }
 
@@ -145,9 +150,10 @@ def value_of(values: dict, block_id: str) -> dict:
     return (values.get(block_id) or {}).get("value") or {}
 
 
-def parse(values: dict) -> tuple[DeclareForm | None, dict[str, str]]:
+def parse(values: dict, types=None) -> tuple[DeclareForm | None, dict[str, str]]:
     """Read a submitted declare modal. Returns (form, {}) or (None, {block_id: error})."""
     errors: dict[str, str] = {}
+    kind, private = declare_choices.read(values, types or {}, errors)
     title = clean(value_of(values, "title").get("value") or "")
     title = " ".join(title.split())
     if not title:
@@ -155,7 +161,7 @@ def parse(values: dict) -> tuple[DeclareForm | None, dict[str, str]]:
     elif len(title) > LIMITS["title"]:
         errors["title"] = too_long("title")
     selected = value_of(values, "severity").get("selected_option") or {}
-    severity = selected.get("value")
+    severity = selected.get("value") or (kind.severity if kind else None)
     if severity not in SEVERITIES:
         errors["severity"] = "Choose a severity, SEV1 (worst) to SEV4."
     impact = clean(value_of(values, "impact").get("value") or "")
@@ -169,7 +175,8 @@ def parse(values: dict) -> tuple[DeclareForm | None, dict[str, str]]:
         errors["lead"] = "Pick the lead from the list of people."
     if errors:
         return None, errors
-    return DeclareForm(title, severity, impact, description, lead_id), {}
+    incident_type = kind.name if kind else None
+    return DeclareForm(title, severity, impact, description, lead_id, incident_type, private), {}
 
 
 def read_metadata(view: dict) -> dict:

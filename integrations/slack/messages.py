@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from incident.privacy import is_private
 from integrations.slack.blocks import (
     FALLBACK_MAX,
     FOLLOWUP_ADD_ACTION,
@@ -30,6 +31,13 @@ from integrations.slack.blocks import (
     user,
 )
 from integrations.slack.page_lines import paging_blocks
+from integrations.slack.runbook_messages import (
+    Runbook,
+    claim_buttons,
+    private_announcement_blocks,
+    private_announcement_text,
+    summary_section,
+)
 from integrations.slack.text import escape, trim
 
 FOLLOWUPS_SHOWN = 10
@@ -134,7 +142,13 @@ def _situation_fields(incident) -> list[dict]:
     return fields
 
 
-def summary_blocks(incident, follow_ups=(), on_page: OnPage | None = None, pages=()) -> list[dict]:
+def summary_blocks(
+    incident,
+    follow_ups=(),
+    on_page: OnPage | None = None,
+    pages=(),
+    runbook: Runbook | None = None,
+) -> list[dict]:
     """The pinned, living summary message in the incident channel."""
     severity = incident.severity
     blocks: list[dict] = [
@@ -158,6 +172,7 @@ def summary_blocks(incident, follow_ups=(), on_page: OnPage | None = None, pages
                 *_situation_fields(incident),
             ],
         },
+        *summary_section(runbook),
         section("Impact", incident.impact),
         section("Description", incident.description),
     ]
@@ -179,7 +194,7 @@ def summary_blocks(incident, follow_ups=(), on_page: OnPage | None = None, pages
             ],
         }
     )
-    return blocks + actions(_summary_buttons(incident, on_page))
+    return blocks + actions(_summary_buttons(incident, on_page)) + claim_buttons(incident, runbook)
 
 
 def summary_text(incident) -> str:
@@ -192,6 +207,8 @@ def summary_text(incident) -> str:
 
 def announcement_blocks(incident) -> list[dict]:
     """The message in the incidents channel that tells everyone an incident exists."""
+    if is_private(incident):
+        return private_announcement_blocks(incident)
     emoji = SEVERITY_EMOJI.get(incident.severity, "")
     lines = (
         f"{emoji} *{incident.severity} {incident.display_ref}: {escape(incident.title)}*\n"
@@ -214,6 +231,8 @@ def announcement_blocks(incident) -> list[dict]:
 
 
 def announcement_text(incident) -> str:
+    if is_private(incident):
+        return private_announcement_text(incident)
     return trim(
         f"{incident.severity} {incident.display_ref} declared: {escape(incident.title)}",
         FALLBACK_MAX,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from incident.privacy import is_private
 from integrations.slack.blocks import (
     UPDATE_ACTION,
     acknowledge_button,
@@ -14,6 +15,10 @@ from integrations.slack.blocks import (
     date_token,
     needs_ack,
     user,
+)
+from integrations.slack.runbook_messages import (
+    private_escalation_blocks,
+    private_followup_reminder_text,
 )
 from integrations.slack.text import escape, trim
 
@@ -69,6 +74,8 @@ def lead_nudge_blocks(incident, waited: str) -> list[dict]:
 def escalation_blocks(
     incident, *, level: int, skipped, repeat: bool, waited: str, mention: str = ""
 ) -> list[dict]:
+    if is_private(incident):
+        return private_escalation_blocks(incident, level=level, waited=waited, mention=mention)
     note = ""
     if skipped:
         note = f" (level {', '.join(map(str, skipped))} fell due while Klaxon was away)"
@@ -87,6 +94,8 @@ def escalation_blocks(
 
 
 def followup_reminder_text(incident, open_items) -> str:
+    if is_private(incident):
+        return private_followup_reminder_text(incident, len(open_items))
     lines = "\n".join(f"• {escape(item.text)}" for item in open_items[:20]) or "• none open"
     return (
         f":clipboard: {incident.display_ref} ({escape(incident.title)}) was resolved "

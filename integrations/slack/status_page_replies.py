@@ -49,6 +49,8 @@ def refusal_text(why: Refused | Denied, ref: str = "This incident") -> str:
         )
     if why.reason == Reason.NO_STATUS_PAGE:
         return "Klaxon has no status page here ([status_page] is not configured)."
+    if why.reason == Reason.PRIVATE_INCIDENT:
+        return f"{ref} is private: a private incident never goes on the public status page."
     raise ValueError(why.reason)
 
 

@@ -25,13 +25,15 @@ Inside an incident channel:
 • `/incident resolve [what fixed it]`
 • `/incident report`: post the post-incident report
 • `/incident statuspage`: publish to the public status page (a form opens);
-  `/incident statuspage [status] [Component=impact …] message` posts a further public update"""
+  `/incident statuspage [status] [Component=impact …] message` posts a further public update
+• `/incident type <type>`: change the incident's type ([types] in the config)
+• `/incident role <role> @person` (or `role <role> me`): give a role beside the lead"""
 
 
 @dataclass(frozen=True)
 class Subcommand:
     name: str  # status | severity | lead | title | description | impact | note | followup |
-    #            resolve | report | help | statuspage
+    #            resolve | report | help | statuspage | type | role
     value: str = ""
 
 
@@ -57,6 +59,8 @@ _ALIASES = {
     "help": "help",
     "statuspage": "statuspage",
     "status-page": "statuspage",
+    "type": "type",
+    "role": "role",
 }
 _NEEDS_TEXT = {"title", "description", "impact", "note", "followup"}
 
@@ -94,8 +98,28 @@ def parse(text: str, *, user_id: str) -> Subcommand | None:
         if not match:
             raise SubcommandError("Use `/incident lead @person` or `/incident lead me`.")
         return Subcommand(name, match.group(1))
+    if name == "type":
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,30}", rest):
+            raise SubcommandError("Use `/incident type <type>`, e.g. `/incident type security`.")
+        return Subcommand(name, rest.lower())
+    if name == "role":
+        return _role(rest, user_id)
     if name in _NEEDS_TEXT and not rest:
         raise SubcommandError(f"Write the text after it: `/incident {words[0].lower()} …`.")
     if name == "followup" and len(rest) > LIMITS["follow_up"]:
         raise SubcommandError(too_long("follow_up"))
     return Subcommand(name, rest)
+
+
+def _role(rest: str, user_id: str) -> Subcommand:
+    """`role <role> @person` or `role <role> me`; the value is "<role> <user id>"."""
+    words = rest.split()
+    usage = "Use `/incident role <role> @person` or `/incident role <role> me`."
+    if len(words) != 2 or not re.fullmatch(r"[A-Za-z0-9_-]{1,30}", words[0]):
+        raise SubcommandError(usage)
+    if words[1].lower() == "me":
+        return Subcommand("role", f"{words[0].lower()} {user_id}")
+    match = USER_MENTION.fullmatch(words[1])
+    if not match:
+        raise SubcommandError(usage)
+    return Subcommand("role", f"{words[0].lower()} {match.group(1)}")

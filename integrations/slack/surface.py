@@ -16,18 +16,26 @@ from slack_sdk.errors import SlackApiError
 
 from incident.due_times import RECONCILE_ATTEMPTS
 from incident.ports import Change, Escalation
+from incident.privacy import is_private
 from incident.services import Services
 from incident.timeline import durations
 from incident.vocabulary import Actor, is_raised
-from integrations.slack import messages, nudge_messages, status_page_summary
+from integrations.slack import (
+    messages,
+    nudge_messages,
+    runbook,
+    runbook_messages,
+    status_page_summary,
+)
 from integrations.slack.blocks import channel_link
 from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.replies import direct_message
 from integrations.slack.text import escape, trim
 from observability import metrics
+from settings.types import IncidentType
 from store import followups, pages
 from store.due import Hold
-from store.models import FollowUp, Incident
+from store.models import ChecklistItem, FollowUp, Incident
 
 log = structlog.get_logger("klaxon.surface")
 REPORT_MAX = 38_000
@@ -72,6 +80,9 @@ class SlackSurface:
     def acknowledged(self, incident: Incident, actor: Actor, reason: str) -> None:
         because = f": {escape(reason)}" if reason else ""
         via = "" if actor.user_id else f" ({actor.via or 'ops API'})"
+        if is_private(incident):  # whoever acks a private incident joins it
+            who = runbook.slack_user(self._services, actor)
+            runbook.invite_quietly(self._services, incident, [who] if who else [])
         self._in_channel(
             incident,
             f":white_check_mark: {incident.display_ref} "
@@ -154,12 +165,15 @@ class SlackSurface:
         items = followups.of(incident)
         on_page = status_page_summary.on_page(self._services, incident)
         paged = pages.of(incident)
+        extra = runbook.runbook_of(self._services, incident)
         edits = (
             (
                 incident.channel_id,
                 incident.summary_ts,
                 messages.summary_text,
-                lambda i: messages.summary_blocks(i, items, on_page, paged),
+                lambda i: messages.summary_blocks(
+                    i, items, on_page=on_page, pages=paged, runbook=extra
+                ),
             ),
             (
                 incident.announcement_channel_id,
@@ -237,6 +251,39 @@ class SlackSurface:
             log.warning("timed_post_failed", channel=channel, error=error_code(error))
             return False
 
+    # ----- types, roles, checklists -----
+
+    def type_changed(
+        self, incident: Incident, kind: IncidentType, actor_id: str, *, checklist_added: bool
+    ) -> None:
+        runbook.invite_quietly(self._services, incident, runbook.invitees(self._services, kind))
+        self._in_channel(
+            incident,
+            f":label: {incident.display_ref} is now *{escape(kind.label)}* (by <@{actor_id}>)",
+        )
+        if checklist_added:
+            try:
+                runbook.post_checklist(self._services, incident, resuming=False)
+            except SlackApiError as error:
+                log.warning("checklist_post_failed", error=error_code(error))
+        self.refreshed(incident)
+
+    def role_changed(self, incident: Incident, label: str, holder_id: str, actor_id: str) -> None:
+        runbook.invite_quietly(self._services, incident, [holder_id])
+        self._in_channel(
+            incident, f":bust_in_silhouette: {escape(label)}: <@{holder_id}> (by <@{actor_id}>)"
+        )
+        self.refreshed(incident)
+
+    def checklist_changed(self, incident: Incident) -> None:
+        runbook.update_checklist(self._services, incident)
+        self.refreshed(incident)
+
+    def nudge_checklist(self, incident: Incident, items: Sequence[ChecklistItem]) -> bool:
+        return self._timed_post(
+            incident.channel_id, runbook_messages.checklist_nudge_text(incident, list(items))
+        )
+
     # ----- the incident's channel -----
 
     def permalink(self, incident: Incident, message_ts: str) -> str | None:
@@ -267,6 +314,8 @@ class SlackSurface:
         announcement was never posted (its step still failing), the configured channel is
         used, joining it first like the announcement would.
         """
+        if is_private(incident):  # the incidents channel hears only that it was declared
+            return
         channel = incident.announcement_channel_id or self._services.config.incidents_channel
         try:
             post_joining(self._services, channel, text=text)

@@ -18,6 +18,7 @@ import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
 
 from websockets.exceptions import ConnectionClosed
@@ -39,6 +40,16 @@ APP_ID = "A0KLAXON"
 TRIGGER_TTL = 3.0
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>|<!subteam\^[A-Z0-9]+")
+MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
+
+
+def manifest_scopes() -> set[str]:
+    """The bot scopes slack-manifest.yml asks for: what the emulator's token is granted."""
+    text = MANIFEST.read_text()
+    bot = text.split("bot:", 1)[1].split("settings:", 1)[0]
+    return set(re.findall(r"^\s+- ([a-z.:]+)", bot, re.MULTILINE))
+
+
 TRUNCATED = {
     "response_metadata": {
         "messages": [
@@ -143,6 +154,8 @@ class SlackEmulator:
         self.response_posts: list[float] = []  # when each response_url post arrived
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.stalls: dict[str, Stall] = {}
+        # The bot token's scopes; a test takes one away to see what Klaxon does without it.
+        self.scopes: set[str] = manifest_scopes()
         self.pings: list[str] = []
         self.refusals: list[tuple[str, list[str]]] = []  # Block Kit Slack would refuse
         self.connections: list = []
@@ -364,14 +377,26 @@ class SlackEmulator:
                 raise SlackError(f"invalid_{key}") from None
         return value
 
+    def _needs_scope(self, scope: str) -> None:
+        """Slack's answer to a token without the scope a method (or an argument) needs."""
+        if scope not in self.scopes:
+            raise SlackError("missing_scope", needed=scope, provided=",".join(sorted(self.scopes)))
+
     def _channel(self, ref: str | None) -> Channel:
+        """A channel the bot can see: a private channel it is not a member of does not
+        exist for it (channel_not_found, as Slack answers)."""
         if not ref:
             raise SlackError("channel_not_found")
         if ref in self.channels:
-            return self.channels[ref]
+            channel = self.channels[ref]
+            if channel.is_private and BOT_USER not in channel.members:
+                raise SlackError("channel_not_found")
+            return channel
         name = ref.lstrip("#")
         for channel in self.channels.values():
             if channel.name == name and not channel.is_im:
+                if channel.is_private and BOT_USER not in channel.members:
+                    raise SlackError("channel_not_found")
                 return channel
         if ref in self.users:
             return self._im(ref)
@@ -506,6 +531,8 @@ class SlackEmulator:
         return {"view": updated}
 
     def api_conversations_create(self, params):
+        is_private = str(params.get("is_private", "false")).lower() in ("true", "1")
+        self._needs_scope("groups:write" if is_private else "channels:manage")
         name = params.get("name") or ""
         if not name:
             raise SlackError("invalid_name_required")
@@ -515,7 +542,6 @@ class SlackEmulator:
             raise SlackError("invalid_name_specials")
         if any(c.name == name for c in self.channels.values()):
             raise SlackError("name_taken")
-        is_private = str(params.get("is_private", "false")).lower() == "true"
         channel = self.add_channel(self._new_id("C"), name, {BOT_USER}, is_private)
         channel.creator = BOT_USER
         return {"channel": self._channel_json(channel)}
@@ -681,6 +707,14 @@ class SlackEmulator:
         if user is None:
             raise SlackError("user_not_found")
         return {"user": user}
+
+    def api_users_lookupByEmail(self, params):
+        self._needs_scope("users:read.email")
+        email = (params.get("email") or "").casefold()
+        for user in self.users.values():
+            if email and user["profile"]["email"].casefold() == email:
+                return {"user": user}
+        raise SlackError("users_not_found")
 
     def api_usergroups_list(self, params):
         include_users = str(params.get("include_users", "")).lower() in ("true", "1")
