@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from integrations.slack.declare_choices import PRIVATE_VALUE
 from store.db import open_database
 from store.models import AuditEvent, Incident, TimelineEvent
 from tests.daemon import ROOT
@@ -341,3 +342,29 @@ def test_a_config_with_duplicate_components_stops_the_start(tmp_path, database_u
         [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=30
     )
     assert done.returncode == 2 and "[status_page].components: empty component name" in done.stderr
+
+
+def test_a_private_incident_is_never_published(running, emulator, database_url, port):
+    command = emulator.slash_command("/incident", "Yakvault credentials leaked", user="UALICE")
+    view = emulator.view_opened_by(command["trigger_id"])
+    values = modal_values(
+        view, lead="UBOB", impact="Ibexbreach of customer data", private=[PRIVATE_VALUE]
+    )
+    assert emulator.submit_view(view["id"], values, user="UALICE")["payload"] == {}
+    wait_declared(emulator, command)
+    incident = load(database_url)
+    assert incident.private
+    refused = run(emulator, incident, "statuspage investigating API=major Looking into it.")
+    assert "INC-1 is private: a private incident never goes on the public status page" in refused
+    sent = emulator.slash_command(
+        "/incident", "statuspage", user="UBOB", channel=incident.channel_id
+    )
+    [answer] = emulator.wait_for(lambda: emulator.replies(sent["response_url"]), what="refusal")
+    assert "never goes on the public status page" in answer["text"]
+    assert not emulator.calls_to("views.open")[1:], "no publish form for a private incident"
+    summary_buttons = json.dumps(summary(emulator, incident).blocks)
+    assert "Publish to status page" not in summary_buttons
+    assert get(port, "/api/v2/incidents.json").json()["incidents"] == []
+    for path in PUBLIC_PATHS:
+        text = get(port, path).text
+        assert "Yakvault" not in text and "Ibexbreach" not in text and "INC-1" not in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from incident.access import Denied
 from incident.outcomes import NotFound
-from incident.status_page import Blocked, Published, line
+from incident.status_page import Blocked, PublishOutcome, line
 from incident.vocabulary import LIMITS, PUBLIC_STATUSES, Reason, Refused
 from integrations.slack.replies import NO_INCIDENT, Reply
 from integrations.slack.text import escape
@@ -54,12 +54,11 @@ def refusal_text(why: Refused | Denied, ref: str = "This incident") -> str:
     raise ValueError(why.reason)
 
 
-def published_reply(outcome) -> Reply:
+def published_reply(outcome: PublishOutcome) -> Reply:
     if isinstance(outcome, NotFound):
         return Reply(NO_INCIDENT)
     if isinstance(outcome, Blocked):
         return Reply(refusal_text(outcome.why))
-    assert isinstance(outcome, Published)
     said = escape(line(outcome.public) or "")
     link = f"<{outcome.url}|the status page>" if outcome.url.startswith("http") else "the page"
     first = "Published to" if outcome.first else "Updated"

@@ -1,16 +1,18 @@
 """What the summary says of the status page: the line it shows and whether it offers the
-"Publish to status page" button (only where a status page is configured)."""
+"Publish to status page" button (only where a status page is configured, and never for a
+private incident, which the page refuses)."""
 
 from __future__ import annotations
 
 from incident import status_page
+from incident.privacy import is_private
 from incident.services import Services
 from integrations.slack.messages import OnPage
 from store.models import Incident
 
 
 def on_page(services: Services, incident: Incident) -> OnPage | None:
-    if services.config.status_page is None:
+    if services.config.status_page is None or is_private(incident):
         return None
     public = status_page.on_page(incident)
     if public is None:
