@@ -10,13 +10,14 @@ import urllib.request
 
 import pytest
 
+from integrations.slack.declare_choices import PRIVATE_VALUE
 from store import audit
 from store.db import open_database
 from store.models import Incident, TimelineEvent
 from tests.daemon import BASE_CONFIG
 from tests.emulator.opsgenie import OpsgenieEmulator, send_webhook
 from tests.emulator.pagerduty import PagerDutyEmulator, PagerDutyWebhookSender
-from tests.helpers import declare, wait_declared
+from tests.helpers import declare, incidents_in, modal_values, wait_declared
 from tests.test_operations_e2e import free_port
 
 pytestmark = pytest.mark.e2e
@@ -426,3 +427,35 @@ def test_pagerduty_webhook_signatures_and_what_is_ignored(
     assert "resolved" in run(emulator, incident, "/incident", "resolve Fixed")
     assert load(database_url, incident).status == "resolved"
     assert pagerduty.accepted("resolve") == [] and pagerduty.accepted("acknowledge") == []
+
+
+def test_a_private_incident_pages_with_its_ref_and_severity_only(
+    daemon_factory, emulator, pagerduty, opsgenie, database_url
+):
+    both = OPSGENIE_POLICY.replace(
+        '["opsgenie:platform"]', '["opsgenie:platform", "pagerduty:payments"]'
+    )
+    start(daemon_factory, both, pagerduty=pagerduty, opsgenie=opsgenie)
+    command = emulator.slash_command("/incident", "Gnuvault keys leaked", user="UALICE")
+    view = emulator.view_opened_by(command["trigger_id"])
+    values = modal_values(
+        view,
+        severity="SEV2",
+        lead="UBOB",
+        impact="Okapibreach of card data",
+        private=[PRIVATE_VALUE],
+    )
+    assert emulator.submit_view(view["id"], values, user="UALICE")["payload"] == {}
+    wait_declared(emulator, command)
+    [incident] = incidents_in(database_url)
+    assert incident.private
+    pagerduty.wait_for(lambda: pagerduty.accepted("trigger"), what="the trigger")
+    opsgenie.wait_for(lambda: opsgenie.accepted("create"), what="the Opsgenie alert")
+    [trigger] = pagerduty.accepted("trigger")
+    assert trigger["payload"]["summary"] == f"[SEV2] {incident.display_ref} (private incident)"
+    [created] = opsgenie.accepted("create")
+    assert incident.display_ref in created.json()["message"]
+    # Everything either provider received, headers included.
+    sent = repr([(r.path, r.headers, r.body) for r in pagerduty.received + opsgenie.received])
+    for secret in ("Gnuvault", "Okapibreach", "UBOB", incident.channel_name):
+        assert secret not in sent, f"{secret!r} left the private channel in a page"

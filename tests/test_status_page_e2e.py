@@ -348,14 +348,18 @@ def test_a_private_incident_is_never_published(running, emulator, database_url, 
     command = emulator.slash_command("/incident", "Yakvault credentials leaked", user="UALICE")
     view = emulator.view_opened_by(command["trigger_id"])
     values = modal_values(
-        view, lead="UBOB", impact="Ibexbreach of customer data", private=[PRIVATE_VALUE]
+        view,
+        severity="SEV2",
+        lead="UBOB",
+        impact="Ibexbreach of customer data",
+        private=[PRIVATE_VALUE],
     )
     assert emulator.submit_view(view["id"], values, user="UALICE")["payload"] == {}
     wait_declared(emulator, command)
     incident = load(database_url)
     assert incident.private
     refused = run(emulator, incident, "statuspage investigating API=major Looking into it.")
-    assert "INC-1 is private: a private incident never goes on the public status page" in refused
+    assert "is private: a private incident never goes on the public status page" in refused
     sent = emulator.slash_command(
         "/incident", "statuspage", user="UBOB", channel=incident.channel_id
     )
