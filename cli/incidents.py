@@ -27,16 +27,35 @@ def find_incident(ref: str, *, include_private: bool = False):
 
 
 def report(args) -> int:
-    """The same Markdown report `/incident report` posts in the channel."""
+    """The same Markdown report `/incident report` posts in the channel. People are named
+    from the store's cache of display names; with SLACK_BOT_TOKEN set, the names missing
+    or stale there are asked of Slack first."""
     from incident.report import for_incident
 
     database = open_store()
     try:
         found = find_incident(args.ref, include_private=args.include_private)
-        print(for_incident(found), end="")
+        print(for_incident(found, refresh_names=_name_lookup()), end="")
         return 0
     finally:
         database.close()
+
+
+def _name_lookup():
+    """Slack's names for people, when this command has the bot's token (else None)."""
+    import dataclasses
+    import os
+
+    from integrations.slack.client import web_client
+    from integrations.slack.people import People
+    from settings.config import load
+    from settings.sources import optional_secret, secret
+
+    if not optional_secret(os.environ, "SLACK_BOT_TOKEN"):
+        return None
+    config = load(require_tokens=False)
+    token = secret(os.environ, "SLACK_BOT_TOKEN", "xoxb-")
+    return People(web_client(dataclasses.replace(config, bot_token=token))).refresh_names
 
 
 def incident_json(incident) -> dict:

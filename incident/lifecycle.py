@@ -34,7 +34,7 @@ from store.fields import utcnow
 from store.models import Incident
 
 log = structlog.get_logger("klaxon.lifecycle")
-CHECKED_LENGTHS = ("title", "impact", "description")
+CHECKED_LENGTHS = ("title", "impact", "description", "root_cause")
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,12 @@ def _refusal(
     for name in CHECKED_LENGTHS:
         if len(effective.get(name, "")) > LIMITS[name]:
             return Refused(Reason.TOO_LONG, name)
+    if "impact_started_at" in effective:
+        refused = timeline.time_refusal(
+            incident, effective["impact_started_at"], "impact_started", utcnow()
+        )
+        if refused:
+            return refused
     if system or not effective:  # nothing changes, so there is nothing to allow
         return None
     needs = permission_for(effective.keys(), lead_seat_empty=incident.lead_id is None)
@@ -193,6 +199,8 @@ def _apply(
     after = dict(effective)
     if note:
         effective["latest_update"] = fit(note, "note")
+    if effective.get("status") == Status.MONITORING and incident.mitigated_at is None:
+        effective["mitigated_at"] = now  # the first monitoring: time to mitigate
     if effective.get("status") == Status.RESOLVED:
         effective["resolved_at"] = now
         effective["resolution"] = (changes.resolution or "").strip()

@@ -1,34 +1,107 @@
-"""The post-incident report: Markdown, a pure function of the incident and its records
-(`markdown`); `for_incident` reads those records, `publish` posts the report.
+"""The post-incident report: Markdown, a pure function of the incident, its records and the
+display names of the people in it (`markdown`); `for_incident` reads those records,
+`publish` refreshes the names from Slack and posts the report.
 
-Times are ISO-8601 UTC so the report reads the same wherever it is pasted.
+Times are ISO-8601 UTC so the report reads the same wherever it is pasted. The four times
+(to detect, acknowledge, mitigate and resolve) are measured from when impact started, as
+recorded by people (the Update modal, `/incident timeline`); without it, from the
+declaration, which then is also when it was detected.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from incident.outcomes import Done, NotFound
+from incident.vocabulary import SLACK_USER_ID
 from settings.durations import humanize
-from store import followups, incident_roles, incidents
+from store import followups, incident_roles, incidents, person_names
 from store.fields import utcnow
 
 ROOT_CAUSE_PLACEHOLDER = (
     "_To be written by the team: what made this incident possible, and why it was not "
-    "caught earlier._"
+    "caught earlier. `/incident rootcause …` records it._"
 )
+# Someone Slack does not know (any more): the report still never shows a raw id.
+UNKNOWN_PERSON = "someone no longer in Slack"
+_MENTION = re.compile(rf"<@({SLACK_USER_ID.pattern})(?:\|[^>]*)?>")
+_WORD = re.compile(rf"\b{SLACK_USER_ID.pattern}\b")
 
 
 def iso(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else "—"
 
 
-def _person(user_id: str | None) -> str:
-    return f"@{user_id}" if user_id else "—"
+class Names:
+    """How people are written in the report: "@display name", never a Slack id."""
+
+    def __init__(self, names: Mapping[str, str], people: Iterable[str]) -> None:
+        self._names = dict(names)
+        # Bare ids are replaced in text only when they are the incident's people, so a
+        # word that merely looks like one ("UTC") stays as it is.
+        self._people = {p for p in people if p and SLACK_USER_ID.fullmatch(p)}
+
+    def person(self, user_id: str | None) -> str:
+        if not user_id:
+            return "—"
+        if user_id in self._names:
+            return f"@{self._names[user_id]}"
+        # Ops API callers are emails, forgotten people pseudonyms: those are no ids.
+        return UNKNOWN_PERSON if SLACK_USER_ID.fullmatch(user_id) else user_id
+
+    def text(self, text: str) -> str:
+        text = _MENTION.sub(lambda m: self.person(m.group(1)), text)
+        return _WORD.sub(
+            lambda m: self.person(m.group(0)) if m.group(0) in self._people else m.group(0), text
+        )
 
 
-def markdown(incident, timeline, follow_ups, *, now: datetime, roles=None) -> str:
-    """`roles`: the incident's [incident_roles] holders (role name -> user id), if any."""
+def people_of(incident, timeline, follow_ups, roles: Mapping[str, str]) -> set[str]:
+    """Every Slack user the report names: in its fields, its records and its texts."""
+    people = {
+        incident.lead_id,
+        incident.reporter_id,
+        incident.acknowledged_by_id,
+        *roles.values(),
+    }
+    for event in timeline:
+        people.add(event.actor_id)
+        people.update(_MENTION.findall(event.text))
+        if event.kind == "lead":  # "Lead: U1 → U2"
+            people.update(_WORD.findall(event.text.partition(":")[2]))
+    for item in follow_ups:
+        people.update((item.owner_id, item.created_by, item.done_by))
+    for text in (incident.description, incident.impact, incident.resolution, incident.root_cause):
+        people.update(_MENTION.findall(text or ""))
+    return {p for p in people if p and SLACK_USER_ID.fullmatch(p)}
+
+
+def _took(start: datetime, end: datetime | None) -> str:
+    return humanize(end - start) if end else "—"
+
+
+def _times(incident, now: datetime) -> list[str]:
+    started = incident.impact_started_at
+    origin = started or incident.declared_at
+    since = "impact start" if started else "declaration; impact start not recorded"
+    ongoing = "" if incident.resolved_at else f" (still open: {humanize(now - origin)} so far)"
+    return [
+        f"- **Impact started:** {iso(started)}",
+        f"- **Mitigated:** {iso(incident.mitigated_at)}",
+        f"- **Times (from {since}):** detect {_took(origin, incident.declared_at)}"
+        f" · acknowledge {_took(origin, incident.acknowledged_at)}"
+        f" · mitigate {_took(origin, incident.mitigated_at)}"
+        f" · resolve {_took(origin, incident.resolved_at)}{ongoing}",
+    ]
+
+
+def markdown(incident, timeline, follow_ups, *, now: datetime, roles=None, names=None) -> str:
+    """`roles`: the incident's [incident_roles] holders (role name -> user id), if any;
+    `names`: display names by Slack user id (those missing read as UNKNOWN_PERSON)."""
+    roles = roles or {}
+    who = Names(names or {}, people_of(incident, timeline, follow_ups, roles))
     end = incident.resolved_at or now
     duration = humanize(end - incident.declared_at)
     if incident.resolved_at is None:
@@ -40,33 +113,36 @@ def markdown(incident, timeline, follow_ups, *, now: datetime, roles=None) -> st
         f"- **Date:** {incident.declared_at:%Y-%m-%d}",
         f"- **Severity:** {incident.severity}",
         f"- **Status:** {incident.status}",
-        f"- **Lead:** {_person(incident.lead_id)}",
-        f"- **Reporter:** {_person(incident.reporter_id)}",
-        *_runbook_lines(incident, roles or {}),
+        f"- **Lead:** {who.person(incident.lead_id)}",
+        f"- **Reporter:** {who.person(incident.reporter_id)}",
+        *_runbook_lines(incident, roles, who),
         f"- **Detected:** {iso(incident.declared_at)}",
         f"- **Acknowledged:** {iso(incident.acknowledged_at)}"
-        + (f" by {_person(incident.acknowledged_by_id)}" if incident.acknowledged_at else ""),
+        + (f" by {who.person(incident.acknowledged_by_id)}" if incident.acknowledged_at else ""),
         f"- **Resolved:** {iso(incident.resolved_at)}",
         f"- **Duration:** {duration}",
+        *_times(incident, now),
         "",
         "## What happened",
         "",
-        incident.description.strip() or "_No description was given._",
+        who.text(incident.description.strip()) or "_No description was given._",
     ]
     if notes:
         lines += ["", "Updates:", ""]
-        lines += [f"- {iso(e.occurred_at)} {_person(e.actor_id)}: {e.text}" for e in notes]
+        lines += [
+            f"- {iso(e.occurred_at)} {who.person(e.actor_id)}: {who.text(e.text)}" for e in notes
+        ]
     if incident.resolution.strip():
-        lines += ["", f"Resolution: {incident.resolution.strip()}"]
+        lines += ["", f"Resolution: {who.text(incident.resolution.strip())}"]
     lines += [
         "",
         "## Impact",
         "",
-        incident.impact.strip() or "_No impact was recorded._",
+        who.text(incident.impact.strip()) or "_No impact was recorded._",
         "",
         "## Root cause",
         "",
-        ROOT_CAUSE_PLACEHOLDER,
+        who.text(incident.root_cause.strip()) or ROOT_CAUSE_PLACEHOLDER,
         "",
         "## Actions taken",
         "",
@@ -74,27 +150,28 @@ def markdown(incident, timeline, follow_ups, *, now: datetime, roles=None) -> st
     for event in timeline:
         link = f" ({event.permalink})" if event.permalink else ""
         lines.append(
-            f"- {iso(event.occurred_at)} {_person(event.actor_id)}: {_timeline_text(event)}{link}"
+            f"- {iso(event.occurred_at)} {who.person(event.actor_id)}: "
+            f"{who.text(_timeline_text(event))}{link}"
         )
     lines += ["", "## Prevention", ""]
     if follow_ups:
         for item in follow_ups:
             box = "x" if item.done_at else " "
-            owner = f" (owner {_person(item.owner_id)})" if item.owner_id else " (no owner)"
-            lines.append(f"- [{box}] {item.text}{owner}")
+            owner = f" (owner {who.person(item.owner_id)})" if item.owner_id else " (no owner)"
+            lines.append(f"- [{box}] {who.text(item.text)}{owner}")
     else:
         lines.append("_No follow-ups yet: add them with `/incident followup …`._")
     return "\n".join(lines) + "\n"
 
 
-def _runbook_lines(incident, roles: dict) -> list[str]:
+def _runbook_lines(incident, roles: Mapping[str, str], who: Names) -> list[str]:
     """The type (and privacy) and the roles beside the lead, when the incident has them."""
     lines = []
     kind = getattr(incident, "incident_type", None)
     if kind or getattr(incident, "private", False):
         private = " (private)" if getattr(incident, "private", False) else ""
         lines.append(f"- **Type:** {kind or 'general'}{private}")
-    lines += [f"- **{role.title()}:** {_person(holder)}" for role, holder in roles.items()]
+    lines += [f"- **{role.title()}:** {who.person(holder)}" for role, holder in roles.items()]
     return lines
 
 
@@ -102,14 +179,23 @@ def _timeline_text(event) -> str:
     return f"Pinned: {event.text}" if event.kind == "pin" else event.text
 
 
-def for_incident(incident) -> str:
-    """The report of a stored incident, as of now."""
+def for_incident(incident, *, refresh_names=None) -> str:
+    """The report of a stored incident, as of now. `refresh_names(user ids)` asks Slack for
+    the names missing from the cache or stale (the daemon; `klaxon report` when it has a
+    token); the report then reads every name from the cache."""
+    timeline = incidents.timeline(incident)
+    follow_ups = followups.of(incident)
+    roles = incident_roles.of(incident)
+    people = people_of(incident, timeline, follow_ups, roles)
+    if refresh_names is not None:
+        refresh_names(people)
     return markdown(
         incident,
-        incidents.timeline(incident),
-        followups.of(incident),
+        timeline,
+        follow_ups,
         now=utcnow(),
-        roles=incident_roles.of(incident),
+        roles=roles,
+        names=person_names.known(people),
     )
 
 
@@ -118,5 +204,6 @@ def publish(services, caller, incident_id: str) -> Done | NotFound:
     incident = incidents.get(incident_id)
     if incident is None:
         return NotFound(incident_id)
-    services.surface.report_published(incident, for_incident(incident))
+    markdown_text = for_incident(incident, refresh_names=services.people.refresh_names)
+    services.surface.report_published(incident, markdown_text)
     return Done(incident)

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from incident.vocabulary import TIMELINE_REACH, Reason, Refused
 from settings.durations import humanize
 from store.fields import utcnow
 from store.models import Incident
+
+
+def accepted_range(incident: Incident, now: datetime) -> tuple[datetime, datetime]:
+    """The times a timeline entry (or impact start) of the incident may have: from
+    TIMELINE_REACH before its declaration up to now."""
+    return incident.declared_at - TIMELINE_REACH, now
+
+
+def time_refusal(incident: Incident, moment: datetime, field: str, now: datetime):
+    """A Refused (OUT_OF_RANGE, with the accepted range) for a time outside it, or None."""
+    earliest, latest = accepted_range(incident, now)
+    if earliest <= moment <= latest:
+        return None
+    return Refused(Reason.OUT_OF_RANGE, field, (earliest, latest))
 
 
 def events(incident: Incident, effective: dict, note: str) -> list[tuple[str, str]]:
@@ -21,6 +38,10 @@ def events(incident: Incident, effective: dict, note: str) -> list[tuple[str, st
             written.append(("severity", f"Severity: {old} → {value}"))
         elif name == "lead_id":
             written.append(("lead", f"Lead: {old or 'none'} → {value}"))
+        elif name == "impact_started_at":
+            written.append(("impact_started", f"Impact started at {value:%Y-%m-%d %H:%M} UTC"))
+        elif name == "root_cause":
+            written.append(("root_cause", f"Root cause: {value}"))
         else:
             written.append((name, f"{name.capitalize()} changed to: {value}"))
     if note:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -58,7 +59,12 @@ LIMITS: dict[str, int] = {
     "resolution": 2900,
     "follow_up": 500,
     "pin": 1000,
+    "root_cause": 2900,
+    "timeline_entry": 1000,
 }
+# How long before its declaration an incident's impact may have started (and a timeline
+# entry be placed): further back is taken for a mistyped date.
+TIMELINE_REACH = timedelta(days=7)
 
 
 def trim(text: str, limit: int) -> str:
@@ -97,12 +103,15 @@ class Changes:
     description: str | None = None
     note: str | None = None
     resolution: str | None = None
+    # After the incident (§16): when impact started (a UTC datetime), the root cause.
+    impact_started_at: datetime | None = None
+    root_cause: str | None = None
 
 
 # The fields of an incident whose change steers it (and so needs Permission.STEER).
 STEERING_FIELDS = frozenset({"status", "severity", "lead_id"})
 # The same fields as the inputs that carry them in forms and subcommands.
-FIELD_INPUTS = {"lead_id": "lead"}
+FIELD_INPUTS = {"lead_id": "lead", "impact_started_at": "impact_started"}
 
 
 class Reason(StrEnum):
@@ -126,6 +135,9 @@ class Reason(StrEnum):
     UNKNOWN_ROLE = "unknown_role"
     # Slack cannot turn a public channel private: privacy is decided at declaration.
     PRIVACY_FIXED = "privacy_fixed"
+    # A time on the incident's timeline outside what it can be: in the future, or more than
+    # TIMELINE_REACH before the declaration (detail: the earliest and latest accepted).
+    OUT_OF_RANGE = "out_of_range"
 
 
 @dataclass(frozen=True)

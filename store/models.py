@@ -72,6 +72,11 @@ class Incident(BaseModel):
     # The checklist message in the incident channel, and when an open item falls due.
     checklist_ts = peewee.CharField(max_length=32, null=True)
     next_checklist_at = UTCDateTimeField(null=True)
+    # After the incident (§16): when impact started (set by people, may precede the
+    # declaration), when it was first in monitoring (mitigated), and the root cause.
+    impact_started_at = UTCDateTimeField(null=True)
+    mitigated_at = UTCDateTimeField(null=True)
+    root_cause = peewee.TextField(default="")
 
     class Meta:
         table_name = "incident"
@@ -314,3 +319,18 @@ class PeriodicRun(BaseModel):
 
 
 MODELS = (*MODELS, PeriodicRun)
+
+
+class PersonName(BaseModel):
+    """A person's display name as Slack last gave it, so reports name people (also
+    `klaxon report`, which runs without Slack). Refreshed when older than a day."""
+
+    user_id = peewee.CharField(max_length=32, primary_key=True)
+    display_name = peewee.CharField(max_length=200)
+    fetched_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "person_name"
+
+
+MODELS = (*MODELS, PersonName)

@@ -18,6 +18,7 @@ from store.models import (
     ChecklistItem,
     FollowUp,
     Incident,
+    PersonName,
     PublicIncident,
     PublicUpdate,
     RateAttempt,
@@ -32,6 +33,7 @@ class Holds(StrEnum):
     EMAIL = "email"
     IDENTITY = "Slack user id or email"
     FREE_TEXT = "free text people typed"
+    NAME = "the person's display name in Slack"
 
 
 class Forget(StrEnum):
@@ -88,6 +90,7 @@ REGISTRY: tuple[PersonalTable, ...] = (
             C("impact", Holds.FREE_TEXT, Forget.SCRUB),
             C("latest_update", Holds.FREE_TEXT, Forget.SCRUB),
             C("resolution", Holds.FREE_TEXT, Forget.SCRUB),
+            C("root_cause", Holds.FREE_TEXT, Forget.SCRUB),
         ),
     ),
     PersonalTable(
@@ -136,6 +139,16 @@ REGISTRY: tuple[PersonalTable, ...] = (
         why="the public messages people published on the status page",
         kept="with its incident",
         columns=(C("body", Holds.FREE_TEXT, Forget.SCRUB),),
+    ),
+    PersonalTable(
+        PersonName,
+        why="reports name people by their Slack display name, also `klaxon report` "
+        "(which runs without Slack)",
+        kept="refreshed from Slack once a day when a report needs it; until forgotten",
+        columns=(
+            C("user_id", Holds.SLACK_ID, Forget.DELETE_ROW),
+            C("display_name", Holds.NAME, Forget.DELETE_ROW),
+        ),
     ),
     PersonalTable(
         AuditEvent,

@@ -57,7 +57,7 @@ def today():
 def modal_values(view: dict, **overrides) -> dict:
     """A submission of `view`: every input at its initial value, except the overrides
     (text for text inputs, the option value for selects, a user id for user pickers, the
-    option values ticked for checkboxes)."""
+    option values ticked for checkboxes, a UNIX time for a datetimepicker)."""
     values = {}
     for block in view["blocks"]:
         if block.get("type") != "input":
@@ -83,6 +83,9 @@ def modal_values(view: dict, **overrides) -> dict:
             else:
                 chosen = [o for o in element["options"] if o["value"] in given]
             state = {"type": kind, "selected_options": chosen}
+        elif kind == "datetimepicker":  # a UNIX time in seconds, or None for empty
+            picked = element.get("initial_date_time") if given is ... else given
+            state = {"type": kind, "selected_date_time": picked}
         else:
             raise AssertionError(f"no helper for {kind}")
         values[block_id] = {element["action_id"]: state}

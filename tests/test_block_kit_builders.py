@@ -36,6 +36,8 @@ def incident(status: str, text: str) -> SimpleNamespace:
         description=text,
         latest_update=text,
         resolution=text,
+        root_cause=text,
+        impact_started_at=None if text else DECLARED,
         declared_at=DECLARED,
         updated_at=DECLARED,
         acknowledged_at=None if status == "open" else DECLARED,

@@ -404,6 +404,13 @@ RULES = [
         "only one element can have focus_on_load set to true",
     ),
     (
+        "datetimepicker initial_date_time is a 10-digit UNIX time",
+        modal(input_block({"type": "datetimepicker", "initial_date_time": 1628633820})),
+        modal(input_block({"type": "datetimepicker", "initial_date_time": 1628633820000})),
+        "must be between 1000000000 and 9999999999 "
+        "[json-pointer:/view/blocks/0/element/initial_date_time]",
+    ),
+    (
         "no unknown property on a block",
         message(section()),
         message(section(colour="red")),

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from incident import report
-from store import followups, incidents
+from store import followups, incidents, person_names
 
 EXPECTED = Path(__file__).parent / "data" / "report_midnight.md"
 DECLARED = datetime(2026, 11, 21, 23, 40, tzinfo=UTC)
@@ -26,6 +26,7 @@ def build_incident():
         ),
         now=DECLARED,
     )
+    incidents.update_fields(incident, impact_started_at=at(-12))
     incidents.acknowledge(incident, user_id="UBOB", email="bob@example.com", now=at(7))
     incidents.apply_changes(
         incident,
@@ -59,20 +60,60 @@ def build_incident():
     followups.mark_done(first, by="UCAROL", now=at(70))
     incidents.apply_changes(
         incident,
-        {"status": "resolved", "resolved_at": at(72), "resolution": "Rollback and cache flush"},
-        [("resolved", "Status: acknowledged → resolved")],
+        {"status": "monitoring", "mitigated_at": at(40), "lead_id": "UDAVE"},
+        [("status", "Status: acknowledged → monitoring"), ("lead", "Lead: UBOB → UDAVE")],
+        actor_id="UBOB",
+        now=at(40),
+    )
+    incidents.apply_changes(
+        incident,
+        {
+            "status": "resolved",
+            "resolved_at": at(72),
+            "resolution": "Rollback and cache flush",
+            "root_cause": "A config push by <@UDAVE> dropped the payments pool to 1.",
+        },
+        [("resolved", "Status: monitoring → resolved")],
         actor_id="UBOB",
         now=at(72),
     )
     return incidents.get(incident.id)
 
 
+NAMES = {"UALICE": "Alice Ng", "UBOB": "bob", "UCAROL": "Carol D", "UDAVE": "dave.k"}
+
+
 def test_report_across_midnight_matches_the_expected_file(db):
     incident = build_incident()
     text = report.markdown(
-        incident, incidents.timeline(incident), followups.of(incident), now=at(600)
+        incident, incidents.timeline(incident), followups.of(incident), now=at(600), names=NAMES
     )
     assert text == EXPECTED.read_text()
+
+
+def test_the_report_names_people_never_ids_even_when_slack_does_not_know_them(db):
+    incident = build_incident()
+    person_names.remember({"UALICE": "Alice Ng", "UBOB": "bob"}, now=at(0))
+    text = report.for_incident(incident)
+    assert "- **Reporter:** @Alice Ng" in text and "- **Lead:** someone no longer in Slack" in text
+    for user_id in NAMES:
+        assert user_id not in text, user_id
+    assert "(owner someone no longer in Slack)" in text
+
+
+def test_the_four_times_are_measured_from_impact_start(db):
+    text = report.markdown(build_incident(), [], [], now=at(600), names=NAMES)
+    assert "- **Impact started:** 2026-11-21T23:28:00Z" in text
+    assert "detect 12m · acknowledge 19m · mitigate 52m · resolve 1h 24m" in text
+
+
+def test_without_impact_start_the_times_count_from_the_declaration(db):
+    incident, _ = incidents.declare(
+        incidents.NewIncident(title="Slow", severity="SEV4", reporter_id="UALICE"), now=DECLARED
+    )
+    text = report.markdown(incident, [], [], now=at(90))
+    assert "- **Times (from declaration; impact start not recorded):** detect 0s" in text
+    assert "acknowledge — · mitigate — · resolve — (still open: 1h 30m so far)" in text
 
 
 def test_report_of_an_open_incident_says_so(db):

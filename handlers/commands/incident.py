@@ -85,6 +85,7 @@ for _name, _field, _permission in (
     ("description", "description", Permission.EDIT),
     ("impact", "impact", Permission.EDIT),
     ("note", "note", Permission.EDIT),
+    ("rootcause", "root_cause", Permission.EDIT),
 ):
     subcommand(_name, _permission)(_changing(_field))
 

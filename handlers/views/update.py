@@ -18,8 +18,7 @@ PERMISSIONS = {
 def _changes(view: dict) -> tuple[Changes | None, dict[str, str]]:
     values = view["state"]["values"]
     if view["callback_id"] == incident_modals.RESOLVE_CALLBACK:
-        resolution, errors = incident_modals.parse_resolve(values)
-        return (Changes(status="resolved", resolution=resolution) if resolution else None), errors
+        return incident_modals.parse_resolve(values)
     return incident_modals.parse_update(values)
 
 
@@ -37,7 +36,9 @@ def handle(ack, body: dict, view: dict, context) -> None:
         elif refused is not None:
             errors = replies.form_errors(refused)
     if errors and view["callback_id"] == incident_modals.RESOLVE_CALLBACK:
-        errors = {"resolution": " ".join(errors.values())}
+        # The Resolve form's inputs: the refusal shows under the one it is about.
+        field = next(iter(errors))
+        errors = {field if field == "root_cause" else "resolution": " ".join(errors.values())}
     errors = {**errors, **public_errors}
     if errors:
         ack(response_action="errors", errors=errors)

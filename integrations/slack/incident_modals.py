@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from incident.vocabulary import LIMITS, SLACK_USER_ID, STATUSES, TRANSITIONS, Changes
 from integrations.slack.blocks import STATUS_LABEL
 from integrations.slack.declare_modal import (
@@ -21,6 +23,31 @@ RESOLVE_EXPLAINED = (
     "Resolving records the time, posts time to acknowledge and to resolve, and tells the "
     "incidents channel."
 )
+
+
+def impact_started_input(initial: datetime | None) -> dict:
+    """When impact started, picked in the person's own time zone (Slack sends a UNIX
+    time): the report's times to detect, acknowledge, mitigate and resolve start there."""
+    element: dict = {"type": "datetimepicker", "action_id": "value"}
+    if initial:
+        element["initial_date_time"] = int(initial.timestamp())
+    return {
+        "type": "input",
+        "block_id": "impact_started",
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Impact started"},
+        "hint": {
+            "type": "plain_text",
+            "text": "When customers were first affected, if before the declaration.",
+        },
+        "element": element,
+    }
+
+
+def picked_time(values: dict, block_id: str) -> datetime | None:
+    """The UTC time a datetimepicker was set to, or None when left empty."""
+    picked = value_of(values, block_id).get("selected_date_time")
+    return datetime.fromtimestamp(int(picked), UTC) if picked is not None else None
 
 
 def _modal(callback_id: str, title: str, submit: str, incident, blocks: list[dict]) -> dict:
@@ -88,6 +115,7 @@ def update_modal(incident) -> dict:
                 optional=True,
                 initial=trim(incident.impact, LIMITS["impact"]),
             ),
+            impact_started_input(incident.impact_started_at),
             text_input(
                 "description",
                 "Description",
@@ -134,6 +162,7 @@ def parse_update(values: dict) -> tuple[Changes | None, dict[str, str]]:
             : LIMITS["description"]
         ],
         note=clean(value_of(values, "note").get("value") or "")[: LIMITS["note"]],
+        impact_started_at=picked_time(values, "impact_started"),
     ), {}
 
 
@@ -161,6 +190,15 @@ def resolve_modal(incident, *, on_status_page: bool = False) -> dict:
                 multiline=True,
                 placeholder="The resolution summary, for the report",
             ),
+            text_input(
+                "root_cause",
+                "Root cause",
+                max_length=LIMITS["root_cause"],
+                multiline=True,
+                optional=True,
+                initial=trim(incident.root_cause, LIMITS["root_cause"]),
+                placeholder="What made this possible, and why it was not caught earlier",
+            ),
             *public,
         ],
     )
@@ -185,11 +223,16 @@ def parse_public_resolution(values: dict) -> tuple[str | None, dict[str, str]]:
     return message[: LIMITS["public_message"]], {}
 
 
-def parse_resolve(values: dict) -> tuple[str | None, dict[str, str]]:
+def parse_resolve(values: dict) -> tuple[Changes | None, dict[str, str]]:
     resolution = clean(value_of(values, "resolution").get("value") or "")
     if not resolution:
         return None, {"resolution": "Say in a line what resolved it."}
-    return resolution[: LIMITS["resolution"]], {}
+    root_cause = clean(value_of(values, "root_cause").get("value") or "")
+    return Changes(
+        status="resolved",
+        resolution=resolution[: LIMITS["resolution"]],
+        root_cause=root_cause[: LIMITS["root_cause"]] or None,
+    ), {}
 
 
 def followup_modal(incident) -> dict:

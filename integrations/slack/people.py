@@ -1,4 +1,5 @@
-"""Who people are: Slack profiles (for emails) and user-group members, cached in memory."""
+"""Who people are: Slack profiles (for emails) and user-group members, cached in memory;
+display names (for reports), cached in the store."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from integrations.slack.client import error_code
+from store import person_names
+from store.fields import utcnow
 
 log = structlog.get_logger("klaxon.people")
 PROFILE_TTL = 600.0
@@ -40,6 +43,23 @@ class People:
             self._emails[user_id] = (now, email)
         return email
 
+    def refresh_names(self, user_ids) -> None:
+        """Ask Slack (users.info) for the display names of these people that the store has
+        not cached, or cached more than a day ago, and cache them. A lookup that fails keeps
+        the name cached before, if any."""
+        now = utcnow()
+        fetched = {}
+        for user_id in sorted(person_names.stale(user_ids, now=now)):
+            try:
+                user = self._slack.users_info(user=user_id)["user"]
+            except SlackApiError as error:
+                log.warning("name_lookup_failed", user_id=user_id, error=error_code(error))
+                continue
+            name = display_name(user)
+            if name:
+                fetched[user_id] = name
+        person_names.remember(fetched, now=now)
+
     def group_members(self, handle: str) -> frozenset[str]:
         return self._groups.get(handle.lstrip("@"), frozenset())
 
@@ -68,3 +88,12 @@ class People:
     def groups_older_than(self, seconds: float) -> bool:
         loaded = self.groups_loaded_at
         return loaded is None or time.monotonic() - loaded > seconds
+
+
+def display_name(user: dict) -> str | None:
+    """What Slack shows for a person: the display name they chose, else their full name."""
+    profile = user.get("profile") or {}
+    for name in (profile.get("display_name"), profile.get("real_name"), user.get("name")):
+        if name and name.strip():
+            return name.strip()
+    return None

@@ -69,7 +69,17 @@ def refusal_text(outcome: Refused | Denied) -> str:
         return "Severity is SEV1 (worst) to SEV4."
     if outcome.reason == Reason.TOO_LONG:
         return too_long(outcome.field)
+    if outcome.reason == Reason.OUT_OF_RANGE:
+        return out_of_range(*outcome.detail)
     raise ValueError(outcome.reason)
+
+
+def out_of_range(earliest, latest) -> str:
+    """The accepted range of a timeline time, in UTC (a form's error shows no date tokens)."""
+    return (
+        f"Choose a time between {earliest:%Y-%m-%d %H:%M} and {latest:%Y-%m-%d %H:%M} UTC: "
+        "not in the future, and at most a week before the incident was declared."
+    )
 
 
 def too_long(name: str) -> str:
@@ -135,8 +145,10 @@ def _said(outcome: Updated) -> list[str]:
             said.append(f"{name} is now *{value}*")
         elif name == "lead_id":
             said.append(f"<@{value}> is now the lead")
+        elif name == "impact_started_at":
+            said.append("impact start recorded")
         else:
-            said.append(f"{name} updated")
+            said.append(f"{name.replace('_', ' ')} updated")
     if outcome.change.note:
         said.append("update posted")
     return said

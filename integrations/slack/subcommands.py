@@ -23,6 +23,7 @@ Inside an incident channel:
 • `/incident note …`: post an update (resets the nudge clock)
 • `/incident followup …`: add a follow-up action
 • `/incident resolve [what fixed it]`
+• `/incident rootcause …`: record the root cause (for the report)
 • `/incident report`: post the post-incident report
 • `/incident statuspage`: publish to the public status page (a form opens);
   `/incident statuspage [status] [Component=impact …] message` posts a further public update
@@ -33,7 +34,7 @@ Inside an incident channel:
 @dataclass(frozen=True)
 class Subcommand:
     name: str  # status | severity | lead | title | description | impact | note | followup |
-    #            resolve | report | help | statuspage | type | role
+    #            resolve | report | help | statuspage | type | role | rootcause
     value: str = ""
 
 
@@ -61,8 +62,10 @@ _ALIASES = {
     "status-page": "statuspage",
     "type": "type",
     "role": "role",
+    "rootcause": "rootcause",
+    "root-cause": "rootcause",
 }
-_NEEDS_TEXT = {"title", "description", "impact", "note", "followup"}
+_NEEDS_TEXT = {"title", "description", "impact", "note", "followup", "rootcause"}
 
 
 def parse(text: str, *, user_id: str) -> Subcommand | None:
@@ -108,6 +111,8 @@ def parse(text: str, *, user_id: str) -> Subcommand | None:
         raise SubcommandError(f"Write the text after it: `/incident {words[0].lower()} …`.")
     if name == "followup" and len(rest) > LIMITS["follow_up"]:
         raise SubcommandError(too_long("follow_up"))
+    if name == "rootcause" and len(rest) > LIMITS["root_cause"]:
+        raise SubcommandError(too_long("root_cause"))
     return Subcommand(name, rest)
 
 

@@ -241,6 +241,16 @@ ELEMENTS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
         {**_ACTION_ID, "confirm": _CONFIRM},
     ),
     "datepicker": ({}, {**_SELECT, "initial_date": _date}),
+    # A UNIX time in seconds, "in the format of 10 digits" (the reference).
+    "datetimepicker": (
+        {},
+        {
+            **_ACTION_ID,
+            "initial_date_time": _integer(1_000_000_000, 9_999_999_999),
+            "confirm": _CONFIRM,
+            **_FOCUS,
+        },
+    ),
     "checkboxes": (
         {"options": _array(_option(ANY_TEXT), 10)},
         {
@@ -281,8 +291,15 @@ ACCESSORY_ELEMENTS = {
     "radio_buttons",
     *_SELECTS,
 }
-ACTIONS_ELEMENTS = ACCESSORY_ELEMENTS - {"image"}
-INPUT_ELEMENTS = {"checkboxes", "datepicker", "plain_text_input", "radio_buttons", *_SELECTS}
+ACTIONS_ELEMENTS = (ACCESSORY_ELEMENTS - {"image"}) | {"datetimepicker"}
+INPUT_ELEMENTS = {
+    "checkboxes",
+    "datepicker",
+    "datetimepicker",
+    "plain_text_input",
+    "radio_buttons",
+    *_SELECTS,
+}
 
 
 def _unmodelled(kind) -> str:

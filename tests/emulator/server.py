@@ -703,6 +703,7 @@ class SlackEmulator:
         }
 
     def api_users_info(self, params):
+        self._needs_scope("users:read")
         user = self.users.get(params.get("user"))
         if user is None:
             raise SlackError("user_not_found")
