@@ -33,9 +33,11 @@ from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
 from handlers.events import others as other_events
 from handlers.events import pins as pin_events
+from handlers.shortcuts import add_to_timeline as add_to_timeline_shortcut
 from handlers.views import declare as declare_view
 from handlers.views import followup as followup_view
 from handlers.views import status_page as status_page_view
+from handlers.views import timeline as timeline_view
 from handlers.views import update as update_view
 from incident.services import Background, Services, new_request_id
 from integrations.slack import runbook
@@ -69,6 +71,8 @@ LISTENERS = (
     status_page_view,
     checklist_tick_action,
     role_claim_action,
+    add_to_timeline_shortcut,
+    timeline_view,
     pin_events,
     other_events,  # last: it takes every event the listeners above did not
 )

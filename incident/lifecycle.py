@@ -103,13 +103,24 @@ def _refusal(
         return None
     needs = permission_for(effective.keys(), lead_seat_empty=incident.lead_id is None)
     steering = next((f for f in ("status", "severity", "lead_id") if f in effective), "status")
-    return check(
+    denied = check(
         services,
         caller,
         incident=incident,
         needs=needs,
         fields=tuple(sorted(effective)),
         field=FIELD_INPUTS.get(steering, steering),
+    )
+    if denied or "impact_started_at" not in effective:
+        return denied
+    # When impact started moves the report's times: it is a timeline edit.
+    return check(
+        services,
+        caller,
+        incident=incident,
+        needs=Permission.EDIT_TIMELINE,
+        fields=tuple(sorted(effective)),
+        field=FIELD_INPUTS["impact_started_at"],
     )
 
 

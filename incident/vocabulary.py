@@ -188,6 +188,7 @@ class Permission(StrEnum):
     CLAIM_ROLE = "claim_role"  # take an empty role seat ([incident_roles]) oneself
     ASSIGN_ROLE = "assign_role"  # give a role to someone, or take a held one
     TICK = "tick"  # tick or untick a checklist item
+    EDIT_TIMELINE = "edit_timeline"  # add or remove timeline entries, set when impact started
 
 
 class Holder(StrEnum):
@@ -219,6 +220,7 @@ PERMISSIONS: dict[Permission, frozenset[Holder]] = {
         {Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE, Holder.ROLE_HOLDER}
     ),
     Permission.TICK: frozenset({Holder.ANYONE}),
+    Permission.EDIT_TIMELINE: frozenset({Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE}),
 }
 
 

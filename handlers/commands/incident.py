@@ -27,6 +27,7 @@ from incident import (
     lifecycle,
     report,
     status_page,
+    timeline_edits,
     types,
 )
 from incident.access import Caller
@@ -39,6 +40,8 @@ from integrations.slack import (
     status_page_command,
     status_page_replies,
     subcommands,
+    timeline_modal,
+    timeline_replies,
 )
 from integrations.slack.client import error_code
 from integrations.slack.text import readable
@@ -155,6 +158,10 @@ def handle(ack, command: dict, context) -> None:
         interaction.right_away(
             "open_status_page_form", _status_page_form, channel_id, command["trigger_id"]
         )
+    elif sub and sub.name == "timeline":
+        interaction.right_away(
+            "open_timeline_form", _timeline_form, channel_id, command["trigger_id"]
+        )
     elif sub:
         interaction.run(
             "incident_subcommand",
@@ -180,6 +187,24 @@ def _status_page_form(interaction: Interaction, channel_id: str, trigger_id: str
         interaction.answer("`/incident statuspage` works inside an incident channel.")
         return
     open_status_page_form(interaction, str(incident.id), trigger_id)
+
+
+def _timeline_form(interaction: Interaction, channel_id: str, trigger_id: str) -> None:
+    """`/incident timeline`: the form to add or remove an entry, for those who may edit the
+    timeline (one indexed lookup and the permission check before views.open)."""
+    found = interaction.call(Permission.EDIT_TIMELINE, timeline_edits.editable, channel_id)
+    if isinstance(found, timeline_edits.NotAnIncidentChannel):
+        interaction.answer(timeline_replies.TIMELINE_FORM_ELSEWHERE)
+        return
+    if not isinstance(found, timeline_edits.Editable):
+        interaction.answer(replies.refusal_text(found))
+        return
+    view = timeline_modal.modal(found.incident, found.removable)
+    try:
+        interaction.services.slack.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        log.warning("modal_not_opened", kind="timeline", error=error_code(error))
+        interaction.answer(replies.form_not_opened(error))
 
 
 def _problem_or_title(

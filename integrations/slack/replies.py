@@ -56,6 +56,11 @@ def refusal_text(outcome: Refused | Denied) -> str:
     if isinstance(outcome, Denied):
         if outcome.permission == Permission.ACKNOWLEDGE:
             return f"Access denied. Required role: {outcome.required_role}"
+        if outcome.permission == Permission.EDIT_TIMELINE:
+            return (
+                "Only the lead, the reporter or a holder of the "
+                f"{outcome.required_role} role can edit the timeline."
+            )
         return (
             "Only the lead, the reporter or a holder of the "
             f"{outcome.required_role} role can change status, severity or lead, or resolve."

@@ -24,6 +24,7 @@ Inside an incident channel:
 • `/incident followup …`: add a follow-up action
 • `/incident resolve [what fixed it]`
 • `/incident rootcause …`: record the root cause (for the report)
+• `/incident timeline`: add an entry at the time it happened, or remove one (a form opens)
 • `/incident report`: post the post-incident report
 • `/incident statuspage`: publish to the public status page (a form opens);
   `/incident statuspage [status] [Component=impact …] message` posts a further public update
@@ -34,7 +35,7 @@ Inside an incident channel:
 @dataclass(frozen=True)
 class Subcommand:
     name: str  # status | severity | lead | title | description | impact | note | followup |
-    #            resolve | report | help | statuspage | type | role | rootcause
+    #            resolve | report | help | statuspage | type | role | rootcause | timeline
     value: str = ""
 
 
@@ -63,6 +64,7 @@ _ALIASES = {
     "type": "type",
     "role": "role",
     "rootcause": "rootcause",
+    "timeline": "timeline",
     "root-cause": "rootcause",
 }
 _NEEDS_TEXT = {"title", "description", "impact", "note", "followup", "rootcause"}
@@ -78,7 +80,7 @@ def parse(text: str, *, user_id: str) -> Subcommand | None:
         return None
     name = _ALIASES[words[0].lower()]
     rest = words[1].strip() if len(words) > 1 else ""
-    if name in ("report", "help"):
+    if name in ("report", "help", "timeline"):
         if rest:
             raise SubcommandError(f"`/incident {name}` takes nothing after it.")
         return Subcommand(name)

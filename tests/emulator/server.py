@@ -50,6 +50,22 @@ def manifest_scopes() -> set[str]:
     return set(re.findall(r"^\s+- ([a-z.:]+)", bot, re.MULTILINE))
 
 
+def manifest_message_shortcuts() -> set[str]:
+    """The callback ids of the message shortcuts slack-manifest.yml declares: the only ones
+    Slack offers in a message's menu."""
+    text = MANIFEST.read_text()
+    if "  shortcuts:" not in text:
+        return set()
+    declared = text.split("  shortcuts:", 1)[1].split("oauth_config:", 1)[0]
+    found = set()
+    for entry in declared.split("- name:")[1:]:
+        kind = re.search(r"^\s+type: (\w+)", entry, re.MULTILINE)
+        callback = re.search(r"^\s+callback_id: (\S+)", entry, re.MULTILINE)
+        if kind and callback and kind.group(1) == "message":
+            found.add(callback.group(1))
+    return found
+
+
 TRUNCATED = {
     "response_metadata": {
         "messages": [
@@ -1037,6 +1053,50 @@ class SlackEmulator:
             "event": event,
         }
         return self.send_envelope("events_api", payload, **kwargs)
+
+    def post_as(self, channel_id: str, text: str, *, user: str = "UALICE") -> Message:
+        """A person posts a message in a channel (no event: Klaxon does not subscribe)."""
+        with self.lock:
+            message = Message(channel_id, self._new_ts(), text, [], user)
+            self.messages.append(message)
+            self.changed.notify_all()
+        return message
+
+    def message_shortcut(
+        self, callback_id: str, message: Message, *, user: str = "UALICE", **kwargs
+    ) -> dict:
+        """A person uses a message shortcut on `message`: Slack's message_action payload,
+        with a trigger_id and a response_url. Slack offers only shortcuts the manifest
+        declares with type message."""
+        if callback_id not in manifest_message_shortcuts():
+            raise AssertionError(f"slack-manifest.yml declares no message shortcut {callback_id}")
+        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
+        with self.lock:
+            response_url = self.new_response_url()
+            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
+        channel = self.channels.get(message.channel)
+        payload = {
+            "type": "message_action",
+            "token": "deprecated",
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": TEAM, "domain": "emulator"},
+            "user": {"id": user, "name": self.users[user]["name"], "team_id": TEAM},
+            "channel": {"id": message.channel, "name": channel.name if channel else ""},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": trigger_id,
+            "response_url": response_url,
+            "message_ts": message.ts,
+            "message": {
+                "type": "message",
+                "user": message.user,
+                "ts": message.ts,
+                "text": message.text,
+            },
+        }
+        result = self.send_envelope("interactive", payload, **kwargs)
+        return {**result, "response_url": response_url, "trigger_id": trigger_id}
 
     def pin(self, channel_id: str, text: str, *, user: str = "UALICE") -> Message:
         """A person posts a message and pins it; Slack sends pin_added."""

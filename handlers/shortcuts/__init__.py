@@ -1,0 +1,1 @@
+"""Slack shortcut listeners (message shortcuts declared in slack-manifest.yml)."""
