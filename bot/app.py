@@ -31,6 +31,7 @@ from handlers.actions import snooze as snooze_action
 from handlers.actions import status_page as status_page_action
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
+from handlers.events import channel_unarchive as channel_unarchive_events
 from handlers.events import others as other_events
 from handlers.events import pins as pin_events
 from handlers.shortcuts import add_to_timeline as add_to_timeline_shortcut
@@ -74,6 +75,7 @@ LISTENERS = (
     add_to_timeline_shortcut,
     timeline_view,
     pin_events,
+    channel_unarchive_events,
     other_events,  # last: it takes every event the listeners above did not
 )
 

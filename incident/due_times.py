@@ -48,14 +48,25 @@ def on_changed(config: Config, incident, changes: dict, now: datetime) -> dict:
             next_lead_nudge_at=None,
             next_escalation_at=None,
             next_followup_at=now + config.followup_after,
+            next_archive_at=now + config.archive_after if config.archive_after else None,
         )
         return due
     due["next_update_nudge_at"] = now + config.update_every[severity]
-    if incident.status == "resolved":  # reopened
+    if incident.status == "resolved":  # reopened: an open incident's channel stays
         due["next_followup_at"] = None
+        due["next_archive_at"] = None
     if changes.get("lead_id"):
         due["next_lead_nudge_at"] = None
     return due
+
+
+def archive_once_follow_ups_done(config: Config, incident, now: datetime) -> dict:
+    """The last open follow-up of a resolved incident is done: its channel is archived
+    `archive_after` after resolution (at once if that has passed). Nothing changes for an
+    open incident, one already archived, or one whose archiving is over (refused)."""
+    if incident.status != "resolved" or incident.next_archive_at is None:
+        return {}
+    return {"next_archive_at": max(now, incident.resolved_at + config.archive_after)}
 
 
 def snoozed(now: datetime, minutes: int) -> dict:

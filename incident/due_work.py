@@ -1,7 +1,7 @@
 """Timed work on one claimed incident: reconcile a half-done declaration, escalate, nudge
-for a lead or an update, remind about follow-ups. Every rule about *when* lives in
-incident/due_times.py; this module decides nothing about time, it carries the work out
-through the surface (`services.surface`).
+for a lead or an update, remind about follow-ups, archive the channel. Every rule about
+*when* lives in incident/due_times.py; this module decides nothing about time, it carries
+the work out through the surface (`services.surface`).
 
 Each piece returns the due times to write back. A failed delivery returns a retry time
 instead, so the work is tried again on a later tick, never lost and never doubled.
@@ -13,7 +13,7 @@ from datetime import datetime
 
 import structlog
 
-from incident import checklists, due_times, paging, status_page
+from incident import archiving, checklists, due_times, paging, status_page
 from incident.ports import Escalation
 from incident.services import Services
 from incident.vocabulary import is_slack_user
@@ -51,6 +51,8 @@ def run_due(services: Services, incident: Incident, now: datetime, *, owner: str
         changes.update(paging.deliver_due(services, incident, now))
     if _is_due(incident.next_checklist_at, now):
         changes.update(checklists.nudge_overdue(services, incident, now))
+    if _is_due(incident.next_archive_at, now):
+        changes.update(archiving.archive_due(services, incident, now))
     if not due.release(incident, owner=owner, **changes):
         log.warning("lease_lost", incident_ref=incident.display_ref)
 

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import structlog
 
+from incident import due_times
 from incident.access import Caller
 from incident.outcomes import NotFound
 from incident.services import Services
 from store import audit, followups, incidents
+from store.fields import utcnow
 from store.models import FollowUp, Incident
 
 log = structlog.get_logger("klaxon.followups")
@@ -66,5 +68,9 @@ def mark_done(
         return AlreadyDone(item)
     audit.record("followup_done", actor_id=caller.key, incident=item.incident, followup_id=item.id)
     log.info("followup_done", incident_ref=item.incident.display_ref, followup_id=item.id)
+    if not any(other.done_at is None for other in followups.of(item.incident)):
+        archive = due_times.archive_once_follow_ups_done(services.config, item.incident, utcnow())
+        if archive:
+            incidents.update_fields(item.incident, **archive)
     services.surface.refreshed(item.incident)
     return MarkedDone(item)

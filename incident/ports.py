@@ -44,6 +44,15 @@ class Escalation:
     waited: str
 
 
+@dataclass(frozen=True)
+class Archiving:
+    """Slack's answer to archiving an incident's channel: done, refused (`refused` is its
+    error code: final, never retried), or neither (no answer: try again later)."""
+
+    done: bool
+    refused: str | None = None
+
+
 class IncidentSurface(Protocol):
     # The declaration
     def build_place(self, incident: Incident, hold: Hold, *, resuming: bool) -> list[str]:
@@ -77,6 +86,14 @@ class IncidentSurface(Protocol):
     def nudge_update(self, incident: Incident, silence: str) -> bool: ...
 
     def remind_follow_ups(self, incident: Incident, open_items: Sequence[FollowUp]) -> bool: ...
+
+    # Tidy channels ([lifecycle] archive_after)
+    def archive_channel(self, incident: Incident, *, open_follow_ups: int) -> Archiving:
+        """Say so in the channel, then archive it (Slack removes Klaxon from it)."""
+
+    def channel_unarchived(self, incident: Incident) -> bool:
+        """A person unarchived the channel: join it again and say how to reopen; False if
+        Klaxon could not join (a private channel needs a person to invite it)."""
 
     # Types, roles and checklists (PRODUCT.md §15)
     def type_changed(

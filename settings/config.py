@@ -74,6 +74,10 @@ class Config:
     update_every: Mapping[str, timedelta] = field(default_factory=lambda: dict(UPDATE_EVERY))
     lead_missing_after: timedelta = timedelta(minutes=10)
     followup_after: timedelta = timedelta(hours=24)
+    # [lifecycle]: archive a resolved incident's channel this long after resolution once
+    # its follow-ups are done (None: never), and at the latest after archive_after_max.
+    archive_after: timedelta | None = None
+    archive_after_max: timedelta = timedelta(days=30)
     escalation: Mapping[str, tuple[EscalationLevel, ...]] = field(default_factory=dict)
     scheduler_tick: timedelta = timedelta(seconds=30)
     scheduler_retry: timedelta = timedelta(seconds=30)
@@ -170,6 +174,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "nudges": {
         "lead_missing_after": ("lead_missing_after", values.positive_duration),
         "followup_after": ("followup_after", values.positive_duration),
+    },
+    "lifecycle": {
+        "archive_after": ("archive_after", values.off_or_duration),
+        "archive_after_max": ("archive_after_max", values.positive_duration),
     },
     "scheduler": {
         "tick": ("scheduler_tick", values.positive_duration),

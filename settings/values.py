@@ -38,6 +38,18 @@ def positive_duration(value: Any) -> timedelta:
     return duration
 
 
+def off_or_duration(value: Any) -> timedelta | None:
+    """A duration such as "7d", or "0" (or 0) for never: the feature is off."""
+    if value in ("0", 0):
+        return None
+    try:
+        return positive_duration(value)
+    except ValueError:
+        raise ValueError(
+            f'expected a duration such as "7d", or "0" for never, got {value!r}'
+        ) from None
+
+
 def optional_string(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {value!r}")

@@ -32,6 +32,7 @@ DUE_FIELDS = (
     "next_status_page_sync_at",
     "next_page_at",
     "next_checklist_at",
+    "next_archive_at",
 )
 
 

@@ -77,6 +77,11 @@ class Incident(BaseModel):
     impact_started_at = UTCDateTimeField(null=True)
     mitigated_at = UTCDateTimeField(null=True)
     root_cause = peewee.TextField(default="")
+    # [lifecycle] archive_after: when the channel is due to be archived, when it was, and
+    # Slack's error when it refused (recorded once, never retried).
+    next_archive_at = UTCDateTimeField(null=True)
+    archived_at = UTCDateTimeField(null=True)
+    archive_error = peewee.CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "incident"

@@ -196,6 +196,8 @@ NOT_PERSONAL = {
         # The type's name from [types], and the checklist message's timestamp.
         "incident_type",
         "checklist_ts",
+        # Slack's error code when it refused to archive the channel.
+        "archive_error",
     },
     "timeline_event": {"kind", "message_ts", "permalink"},
     "follow_up": set(),

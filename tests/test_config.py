@@ -51,6 +51,15 @@ def test_the_example_config_is_valid_and_complete(tmp_path):
     assert config.update_every["SEV4"] == timedelta(hours=4)
     assert config.escalation["default"][2].repeat == timedelta(minutes=15)
     assert config.roles["ops_admin"] == ("U0123ABCD", "@oncall")
+    assert (config.archive_after, config.archive_after_max) == (
+        timedelta(days=7),
+        timedelta(days=30),
+    )
+
+
+def test_archiving_is_off_by_default_and_with_zero(tmp_path):
+    assert load(env_with(tmp_path, "")).archive_after is None
+    assert load(env_with(tmp_path, '[lifecycle]\narchive_after = "0"')).archive_after is None
 
 
 def test_defaults_without_a_file(tmp_path, monkeypatch):
@@ -111,6 +120,8 @@ def test_environment_endpoints(tmp_path, monkeypatch):
         # Past what a date can hold: these used to end in an OverflowError traceback.
         ("[nudges]\nupdate_every.SEV1 = '99999999999d'", "[nudges].update_every.SEV1"),
         ("[ack]\nrate_window = '99999999999d'", "[ack].rate_window"),
+        ("[lifecycle]\narchive_after = 'soon'", "[lifecycle].archive_after"),
+        ("[lifecycle]\narchive_after_max = '0'", "[lifecycle].archive_after_max"),
         (
             "[escalation]\nSEV1 = [{ after = '99999999999d', notify = ['#a'] }]",
             "[escalation].SEV1[1].after",

@@ -15,12 +15,13 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from incident.due_times import RECONCILE_ATTEMPTS
-from incident.ports import Change, Escalation
+from incident.ports import Archiving, Change, Escalation
 from incident.privacy import is_private
 from incident.services import Services
 from incident.timeline import durations
 from incident.vocabulary import Actor, is_raised
 from integrations.slack import (
+    archive,
     messages,
     nudge_messages,
     runbook,
@@ -285,6 +286,12 @@ class SlackSurface:
         )
 
     # ----- the incident's channel -----
+
+    def archive_channel(self, incident: Incident, *, open_follow_ups: int) -> Archiving:
+        return archive.archive(self._services, incident, open_follow_ups)
+
+    def channel_unarchived(self, incident: Incident) -> bool:
+        return archive.rejoin(self._services, incident)
 
     def permalink(self, incident: Incident, message_ts: str) -> str | None:
         try:

@@ -116,6 +116,8 @@ class Channel:
     created: float = field(default_factory=time.time)
     creator: str = "UALICE"
     topic: str = ""
+    is_archived: bool = False
+    is_general: bool = False
 
 
 @dataclass
@@ -195,7 +197,8 @@ class SlackEmulator:
         ):
             self.add_user(user_id, name)
         self.add_channel("CINCIDENTS", "incidents", members={BOT_USER, "UALICE", "UBOB"})
-        self.add_channel("CGENERAL", "general", members={"UALICE", "UBOB", "UCAROL"})
+        general = self.add_channel("CGENERAL", "general", members={"UALICE", "UBOB", "UCAROL"})
+        general.is_general = True
 
     def add_user(self, user_id: str, name: str, is_bot: bool = False) -> None:
         self.users[user_id] = {
@@ -457,6 +460,8 @@ class SlackEmulator:
             "is_private": channel.is_private,
             "is_im": channel.is_im,
             "is_member": BOT_USER in channel.members,
+            "is_archived": channel.is_archived,
+            "is_general": channel.is_general,
             "created": int(channel.created),
             "creator": channel.creator,
             "num_members": len(channel.members),
@@ -582,8 +587,25 @@ class SlackEmulator:
         channel = self._channel(params.get("channel"))
         if channel.is_private or channel.is_im:
             raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("is_archived")
         channel.members.add(BOT_USER)
         return {"channel": self._channel_json(channel)}
+
+    def api_conversations_archive(self, params):
+        """Archive a channel; the bot is removed from it (a bot cannot unarchive)."""
+        channel = self._channel(params.get("channel"))
+        self._needs_scope("groups:write" if channel.is_private else "channels:manage")
+        if channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("already_archived")
+        if channel.is_general:
+            raise SlackError("cant_archive_general")
+        self._member(channel)
+        channel.is_archived = True
+        channel.members.discard(BOT_USER)
+        return {}
 
     def api_conversations_info(self, params):
         return {"channel": self._channel_json(self._channel(params.get("channel")))}
@@ -663,6 +685,8 @@ class SlackEmulator:
 
     def api_chat_postMessage(self, params):
         channel = self._channel(params.get("channel"))
+        if channel.is_archived:
+            raise SlackError("is_archived")
         self._member(channel)
         text, blocks, warning = self._check_message(params)
         message = Message(channel.id, self._new_ts(), text, blocks, BOT_USER)
@@ -1097,6 +1121,27 @@ class SlackEmulator:
         }
         result = self.send_envelope("interactive", payload, **kwargs)
         return {**result, "response_url": response_url, "trigger_id": trigger_id}
+
+    def archive_by_person(self, channel_id: str) -> None:
+        """A person archives a channel in Slack (the bot is removed from it)."""
+        with self.lock:
+            channel = self.channels[channel_id]
+            channel.is_archived = True
+            channel.members.discard(BOT_USER)
+
+    def unarchive(self, channel_id: str, *, user: str = "UALICE") -> None:
+        """A person unarchives a channel; Slack sends channel_unarchive (the bot is not
+        back in it: it has to join again)."""
+        with self.lock:
+            self.channels[channel_id].is_archived = False
+        self.event(
+            {
+                "type": "channel_unarchive",
+                "channel": channel_id,
+                "user": user,
+                "event_ts": f"{time.time():.6f}",
+            }
+        )
 
     def pin(self, channel_id: str, text: str, *, user: str = "UALICE") -> Message:
         """A person posts a message and pins it; Slack sends pin_added."""
