@@ -1,6 +1,6 @@
 """The `klaxon` command: the parser and the dispatch. Each group of commands has its own
 module (cli/roles.py, cli/incidents.py, cli/purge.py, cli/checks.py, cli/audit.py,
-cli/credentials.py, cli/forget.py); `run` belongs to the
+cli/credentials.py, cli/forget.py, cli/stats.py); `run` belongs to the
 composition root, which passes it in."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from cli.incidents import incidents, report
 from cli.purge import purge
 from cli.roles import roles
 from cli.shared import EXIT_USAGE, database_failure
+from cli.stats import stats
 from settings import config as configuration
 from settings.config import Config
 from settings.sources import database_url
@@ -145,6 +146,21 @@ def _operations_commands(commands) -> None:
     trail.add_argument("--incident", metavar="INC-42", help="records about this incident")
     trail.add_argument("--limit", type=int, metavar="N", help="at most N records")
     trail.add_argument("--json", action="store_true", help="one JSON object per line")
+    numbers = commands.add_parser(
+        "stats",
+        help="incident counts, MTTA and MTTR (median, p90) per group",
+        description="Incident counts, and the median and 90th percentile of the time to "
+        "acknowledge (MTTA) and to resolve (MTTR), per severity, type or month, measured from "
+        "impact start (else the declaration). Private incidents are counted, never named.",
+    )
+    numbers.add_argument(
+        "--since", metavar="AGE", default="90d", help="incidents declared in the last AGE (90d)"
+    )
+    numbers.add_argument(
+        "--by", choices=("severity", "type", "month"), default="severity", help="the groups"
+    )
+    numbers.add_argument("--csv", action="store_true", help="CSV (durations in seconds)")
+    numbers.add_argument("--chart", metavar="FILE.svg", help="also draw the numbers as SVG")
     token = commands.add_parser(
         "token",
         help="print a JWT for the ops API (signed with OPS_JWT_SECRET)",
@@ -186,6 +202,7 @@ COMMANDS = {
     "incidents": incidents,
     "purge": purge,
     "audit": audit,
+    "stats": stats,
     "token": token,
     "sign": sign,
     "forget": forget,

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from incident.outcomes import Done, NotFound
+from incident.timeline import spans
 from incident.vocabulary import SLACK_USER_ID
 from settings.durations import humanize
 from store import followups, incident_roles, incidents, person_names
@@ -78,22 +79,21 @@ def people_of(incident, timeline, follow_ups, roles: Mapping[str, str]) -> set[s
     return {p for p in people if p and SLACK_USER_ID.fullmatch(p)}
 
 
-def _took(start: datetime, end: datetime | None) -> str:
-    return humanize(end - start) if end else "—"
+def _took(span) -> str:
+    return humanize(span) if span is not None else "—"
 
 
 def _times(incident, now: datetime) -> list[str]:
-    started = incident.impact_started_at
-    origin = started or incident.declared_at
-    since = "impact start" if started else "declaration; impact start not recorded"
-    ongoing = "" if incident.resolved_at else f" (still open: {humanize(now - origin)} so far)"
+    took = spans(incident)
+    since = "impact start" if took.from_impact else "declaration; impact start not recorded"
+    ongoing = "" if incident.resolved_at else f" (still open: {humanize(now - took.origin)} so far)"
     return [
-        f"- **Impact started:** {iso(started)}",
+        f"- **Impact started:** {iso(incident.impact_started_at)}",
         f"- **Mitigated:** {iso(incident.mitigated_at)}",
-        f"- **Times (from {since}):** detect {_took(origin, incident.declared_at)}"
-        f" · acknowledge {_took(origin, incident.acknowledged_at)}"
-        f" · mitigate {_took(origin, incident.mitigated_at)}"
-        f" · resolve {_took(origin, incident.resolved_at)}{ongoing}",
+        f"- **Times (from {since}):** detect {_took(took.detect)}"
+        f" · acknowledge {_took(took.acknowledge)}"
+        f" · mitigate {_took(took.mitigate)}"
+        f" · resolve {_took(took.resolve)}{ongoing}",
     ]
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from incident.vocabulary import TIMELINE_REACH, Reason, Refused
 from settings.durations import humanize
@@ -58,3 +59,34 @@ def durations(incident: Incident) -> tuple[str, str]:
     )
     resolve = humanize((incident.resolved_at or utcnow()) - incident.declared_at)
     return ack, resolve
+
+
+@dataclass(frozen=True)
+class Spans:
+    """How long the incident took to be detected, acknowledged, mitigated (its first
+    `monitoring`) and resolved, each measured from when impact started, or from the
+    declaration while no impact start is recorded (`from_impact` says which); None for
+    what has not happened yet."""
+
+    origin: datetime
+    from_impact: bool
+    detect: timedelta | None
+    acknowledge: timedelta | None
+    mitigate: timedelta | None
+    resolve: timedelta | None
+
+
+def spans(incident: Incident) -> Spans:
+    origin = incident.impact_started_at or incident.declared_at
+
+    def since(moment: datetime | None) -> timedelta | None:
+        return max(moment - origin, timedelta(0)) if moment else None
+
+    return Spans(
+        origin=origin,
+        from_impact=incident.impact_started_at is not None,
+        detect=since(incident.declared_at),
+        acknowledge=since(incident.acknowledged_at),
+        mitigate=since(incident.mitigated_at),
+        resolve=since(incident.resolved_at),
+    )
