@@ -24,6 +24,7 @@ from bot.pagers import build_pagers, paging_secrets
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import checklist_tick as checklist_tick_action
 from handlers.actions import followup_done as followup_done_action
+from handlers.actions import home as home_actions
 from handlers.actions import incident_forms as incident_form_actions
 from handlers.actions import lead as lead_action
 from handlers.actions import role_claim as role_claim_action
@@ -31,6 +32,7 @@ from handlers.actions import snooze as snooze_action
 from handlers.actions import status_page as status_page_action
 from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
+from handlers.events import app_home as app_home_events
 from handlers.events import channel_unarchive as channel_unarchive_events
 from handlers.events import others as other_events
 from handlers.events import pins as pin_events
@@ -73,9 +75,11 @@ LISTENERS = (
     checklist_tick_action,
     role_claim_action,
     add_to_timeline_shortcut,
+    home_actions,
     timeline_view,
     pin_events,
     channel_unarchive_events,
+    app_home_events,
     other_events,  # last: it takes every event the listeners above did not
 )
 

@@ -189,6 +189,7 @@ class Permission(StrEnum):
     ASSIGN_ROLE = "assign_role"  # give a role to someone, or take a held one
     TICK = "tick"  # tick or untick a checklist item
     EDIT_TIMELINE = "edit_timeline"  # add or remove timeline entries, set when impact started
+    VIEW_HOME = "view_home"  # see one's Home tab (private incidents: members only)
 
 
 class Holder(StrEnum):
@@ -221,6 +222,7 @@ PERMISSIONS: dict[Permission, frozenset[Holder]] = {
     ),
     Permission.TICK: frozenset({Holder.ANYONE}),
     Permission.EDIT_TIMELINE: frozenset({Holder.LEAD, Holder.REPORTER, Holder.ACK_ROLE}),
+    Permission.VIEW_HOME: frozenset({Holder.ANYONE}),
 }
 
 

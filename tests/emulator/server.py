@@ -174,6 +174,8 @@ class SlackEmulator:
         self.stalls: dict[str, Stall] = {}
         # The bot token's scopes; a test takes one away to see what Klaxon does without it.
         self.scopes: set[str] = manifest_scopes()
+        # Each user's published Home tab (views.publish), by user id.
+        self.home_views: dict[str, dict] = {}
         self.pings: list[str] = []
         self.refusals: list[tuple[str, list[str]]] = []  # Block Kit Slack would refuse
         self.connections: list = []
@@ -482,6 +484,29 @@ class SlackEmulator:
     def api_apps_connections_open(self, params):
         ticket = uuid.uuid4().hex
         return {"url": f"ws://127.0.0.1:{self.ws_port}/link/?ticket={ticket}"}
+
+    def api_views_publish(self, params):
+        """Publish a user's Home tab (a view of type home, at most 100 blocks)."""
+        user_id = params.get("user_id")
+        if not user_id:
+            raise SlackError("invalid_arguments")
+        if user_id not in self.users:
+            raise SlackError("user_not_found")
+        view = self._json_param(params, "view")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            problems = ["must be a view of type home [json-pointer:/view/type]"]
+        else:
+            problems = validate_view(view)
+        if problems:
+            self.refusals.append(("view", problems))
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": slack_messages(problems)}
+            )
+        previous = self.home_views.get(user_id)
+        view_id = previous["id"] if previous else self._new_id("V")
+        stored = {**view, "id": view_id, "team_id": TEAM, "hash": uuid.uuid4().hex}
+        self.home_views[user_id] = stored
+        return {"view": stored}
 
     def api_views_open(self, params):
         trigger_id = params.get("trigger_id")
@@ -1121,6 +1146,49 @@ class SlackEmulator:
         }
         result = self.send_envelope("interactive", payload, **kwargs)
         return {**result, "response_url": response_url, "trigger_id": trigger_id}
+
+    def open_home(self, user: str = "UALICE") -> None:
+        """A person opens Klaxon's Home tab: Slack sends app_home_opened (with the view
+        published before, if any)."""
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self._im(user).id,
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+        if user in self.home_views:
+            event["view"] = self.home_views[user]
+        self.event(event)
+
+    def click_in_home(self, action_id: str, value: str, *, user: str = "UALICE") -> dict:
+        """Click a button of the user's Home tab: a block_actions payload whose container is
+        the view (no response_url: a Home tab has none)."""
+        view = self.home_views[user]
+        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
+        with self.lock:
+            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "emulator"},
+            "user": {"id": user, "name": self.users[user]["name"], "team_id": TEAM},
+            "api_app_id": APP_ID,
+            "token": "deprecated",
+            "container": {"type": "view", "view_id": view["id"]},
+            "trigger_id": trigger_id,
+            "view": view,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        result = self.send_envelope("interactive", payload)
+        return {**result, "trigger_id": trigger_id}
 
     def archive_by_person(self, channel_id: str) -> None:
         """A person archives a channel in Slack (the bot is removed from it)."""
