@@ -25,6 +25,7 @@ log = structlog.get_logger("klaxon.access")
 DENIED_ACTIONS = {
     Permission.ACKNOWLEDGE: "ops_admin_access_denied",
     Permission.STEER: "incident_change_denied",
+    Permission.EDIT_TIMELINE: "edit_timeline_denied",
 }
 # The `action` label of klaxon_access_denied_total, per permission.
 METRIC_LABELS = {Permission.ACKNOWLEDGE: "acknowledge", Permission.STEER: "change"}

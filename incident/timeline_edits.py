@@ -116,7 +116,7 @@ def add_message(
         message_ts=message.ts,
         permalink=permalink,
     )
-    _audit(caller, incident, "timeline_entry_added", event)
+    _audit(caller, incident, event)
     return Added(incident, event)
 
 
@@ -156,24 +156,36 @@ def edit(
         removed = timeline_entries.remove(incident, edit.remove_id)
         if removed is None:
             return EntryGone(incident)
-        _audit(caller, incident, "timeline_entry_removed", removed)
+        _audit(caller, incident, removed, removal=True)
     if edit.text and edit.at is not None:
         added = incidents.add_event(
             incident, "entry", fit(edit.text, "timeline_entry"), actor_id=caller.key, now=edit.at
         )
-        _audit(caller, incident, "timeline_entry_added", added)
+        _audit(caller, incident, added)
     return Edited(incident, added, removed)
 
 
-def _audit(caller: Caller, incident: Incident, action: str, event: TimelineEvent) -> None:
-    audit.record(
-        action,
-        actor_id=caller.key,
-        incident=incident,
-        request_id=caller.request_id,
-        event_id=event.id,
-        kind=event.kind,
-        occurred_at=event.occurred_at.isoformat(),
-        author=event.actor_id,
-    )
-    log.info(action, incident_ref=incident.display_ref, kind=event.kind)
+def _audit(caller: Caller, incident: Incident, event: TimelineEvent, *, removal=False) -> None:
+    detail = {
+        "event_id": event.id,
+        "kind": event.kind,
+        "occurred_at": event.occurred_at.isoformat(),
+        "author": event.actor_id,
+    }
+    if removal:
+        audit.record(
+            "timeline_entry_removed",
+            actor_id=caller.key,
+            incident=incident,
+            request_id=caller.request_id,
+            **detail,
+        )
+    else:
+        audit.record(
+            "timeline_entry_added",
+            actor_id=caller.key,
+            incident=incident,
+            request_id=caller.request_id,
+            **detail,
+        )
+    log.info("timeline_edited", incident_ref=incident.display_ref, removal=removal)

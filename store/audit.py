@@ -29,6 +29,16 @@ ACTIONS = {
     "incidents_purged": "`klaxon purge --older-than` removed resolved incidents",
     "retention_applied": "[retention] removed old records (the scheduler or `klaxon purge`)",
     "person_forgotten": "`klaxon forget` removed or anonymised one person's data",
+    "checklist_changed": "a checklist item was ticked or unticked",
+    "incident_role_assigned": "a role beside the lead ([incident_roles]) was given or claimed",
+    "incident_type_changed": "an incident's type ([types]) was changed",
+    "status_page_published": "something was published about an incident on the status page",
+    "timeline_entry_added": "an entry was added to a timeline (shortcut or /incident timeline)",
+    "timeline_entry_removed": "an entry people added was removed from a timeline",
+    "edit_timeline_denied": "a timeline edit by someone not lead, reporter or ack role",
+    "incident_channel_archived": "[lifecycle] archived a resolved incident's channel",
+    "incident_channel_archive_refused": "Slack refused to archive an incident's channel",
+    "incident_channel_unarchived": "a person unarchived an incident's channel; Klaxon rejoined",
 }
 
 
