@@ -25,10 +25,13 @@ ROOT_CAUSE_PLACEHOLDER = (
     "_To be written by the team: what made this incident possible, and why it was not "
     "caught earlier. `/incident rootcause …` records it._"
 )
-# Someone Slack does not know (any more): the report still never shows a raw id.
-UNKNOWN_PERSON = "someone no longer in Slack"
+# Someone whose name Klaxon has not cached (Slack does not know them, or `klaxon report`
+# ran without SLACK_BOT_TOKEN before any report was posted): still never a raw id.
+UNKNOWN_PERSON = "someone Klaxon has no name for"
 _MENTION = re.compile(rf"<@({SLACK_USER_ID.pattern})(?:\|[^>]*)?>")
 _WORD = re.compile(rf"\b{SLACK_USER_ID.pattern}\b")
+# An id written after an "@" in text Klaxon composed ("Comms: @U123 (was @U456)").
+_AT_ID = re.compile(rf"@?\b({SLACK_USER_ID.pattern})\b")
 
 
 def iso(moment: datetime | None) -> str:
@@ -54,8 +57,8 @@ class Names:
 
     def text(self, text: str) -> str:
         text = _MENTION.sub(lambda m: self.person(m.group(1)), text)
-        return _WORD.sub(
-            lambda m: self.person(m.group(0)) if m.group(0) in self._people else m.group(0), text
+        return _AT_ID.sub(
+            lambda m: self.person(m.group(1)) if m.group(1) in self._people else m.group(0), text
         )
 
 
@@ -72,6 +75,7 @@ def people_of(incident, timeline, follow_ups, roles: Mapping[str, str]) -> set[s
         people.update(_MENTION.findall(event.text))
         if event.kind == "lead":  # "Lead: U1 → U2"
             people.update(_WORD.findall(event.text.partition(":")[2]))
+        people.update(m for m in _AT_ID.findall(event.text) if f"@{m}" in event.text)
     for item in follow_ups:
         people.update((item.owner_id, item.created_by, item.done_by))
     for text in (incident.description, incident.impact, incident.resolution, incident.root_cause):

@@ -95,10 +95,12 @@ def test_the_report_names_people_never_ids_even_when_slack_does_not_know_them(db
     incident = build_incident()
     person_names.remember({"UALICE": "Alice Ng", "UBOB": "bob"}, now=at(0))
     text = report.for_incident(incident)
-    assert "- **Reporter:** @Alice Ng" in text and "- **Lead:** someone no longer in Slack" in text
+    assert (
+        "- **Reporter:** @Alice Ng" in text and "- **Lead:** someone Klaxon has no name for" in text
+    )
     for user_id in NAMES:
         assert user_id not in text, user_id
-    assert "(owner someone no longer in Slack)" in text
+    assert "(owner someone Klaxon has no name for)" in text
 
 
 def test_the_four_times_are_measured_from_impact_start(db):

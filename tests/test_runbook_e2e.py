@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 
 from store.db import open_database
 from store.models import Incident, TimelineEvent
+from tests.daemon import ROOT
+from tests.emulator.server import BOT_TOKEN
 from tests.helpers import declare, summary_of, wait_declared
-from tests.test_private_incidents_e2e import config, declare_typed, klaxon, stored
+from tests.test_private_incidents_e2e import config, declare_typed, stored
 
 pytestmark = pytest.mark.e2e
 CHECKLIST_NUDGE = "still open past its time"
@@ -150,12 +155,27 @@ def test_types_roles_and_the_checklist(daemon_factory, emulator, database_url):
     assert "Declare a new private incident instead" in refused
     assert stored(database_url, 2).incident_type is None
 
-    # The report (the CLI's, with --include-private) has the role and checklist changes.
-    report = klaxon(database_url, daemon.config_path, "report", "INC-1", "--include-private").stdout
-    assert "Communications lead: @UERIN (was @UCAROL)" in report
+    # The report (the CLI's, with --include-private) has the role and checklist changes,
+    # with people by their display names (the CLI asks Slack: it has the bot's token).
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": emulator.api_url}
+    report = subprocess.run(
+        [sys.executable, "-m", "cli.main", "report", "INC-1", "--include-private"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "KLAXON_CONFIG": str(daemon.config_path),
+            "PYTHONPATH": str(ROOT),
+            **env,
+        },
+        timeout=60,
+    ).stdout
+    assert "Communications lead: @erin (was @carol)" in report
     assert "- **Type:** outage (private)" in report
-    assert "- **Comms:** @UERIN" in report and "- **Scribe:** @UERIN" in report
+    assert "- **Comms:** @erin" in report and "- **Scribe:** @erin" in report
     assert "Ticked: Contain: isolate affected systems" in report
+    assert "UERIN" not in report and "UCAROL" not in report
 
 
 NUDGE_CONFIG = config().replace(
