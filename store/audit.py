@@ -29,6 +29,22 @@ ACTIONS = {
     "incidents_purged": "`klaxon purge --older-than` removed resolved incidents",
     "retention_applied": "[retention] removed old records (the scheduler or `klaxon purge`)",
     "person_forgotten": "`klaxon forget` removed or anonymised one person's data",
+    "status_page_published": "someone published to the public status page",
+    "incident_type_changed": "an incident's type changed (`/incident type`)",
+    "incident_role_assigned": "a role beside the lead was claimed or assigned",
+    "checklist_changed": "a checklist item was ticked or unticked",
+    # Refusals of the permissions without an action of their own above.
+    "edit_denied": "a change to an incident's text by someone not allowed to",
+    "take_lead_denied": "someone not allowed to tried to take the lead",
+    "follow_up_denied": "someone not allowed to tried to add or close a follow-up",
+    "snooze_denied": "someone not allowed to tried to snooze a nudge",
+    "report_denied": "someone not allowed to tried to post the report",
+    "declare_denied": "someone not allowed to tried to declare an incident",
+    "publish_denied": "someone not allowed to tried to publish to the status page",
+    "change_type_denied": "someone not allowed to tried to change an incident's type",
+    "claim_role_denied": "someone not allowed to tried to claim a role",
+    "assign_role_denied": "someone not allowed to tried to assign a role",
+    "tick_denied": "someone not allowed to tried to tick a checklist item",
 }
 
 
