@@ -21,6 +21,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from bot.pagers import build_pagers, paging_secrets
+from bot.socket_mode import AckFirstSocketModeHandler
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import checklist_tick as checklist_tick_action
 from handlers.actions import followup_done as followup_done_action
@@ -253,7 +254,7 @@ def run(config: Config) -> int:
     except OSError as error:  # URLError and socket errors: Slack cannot be reached at all
         raise StartupError(f"cannot reach Slack at {config.api_url}: {error}") from None
     _check_type_groups(services)
-    handler = SocketModeHandler(app, config.app_token)
+    handler = AckFirstSocketModeHandler(app, config.app_token, services.background)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: _set_from_another_thread(stopping))

@@ -108,8 +108,13 @@ def check(
     return None
 
 
+def denied_action(permission: Permission) -> str:
+    """The audit action of a refusal of `permission`."""
+    return DENIED_ACTIONS.get(permission, f"{permission}_denied")
+
+
 def _record(services, caller, permission, held, incident, target, fields) -> None:
-    action = DENIED_ACTIONS.get(permission, f"{permission}_denied")
+    action = denied_action(permission)
     role = services.config.ack_role
     details = {"fields": list(fields)} if fields else {}
     audit.record(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -47,6 +48,7 @@ class Background:
         self._right_away = ThreadPoolExecutor(
             max_workers=RIGHT_AWAY_WORKERS, thread_name_prefix="klaxon-now"
         )
+        self._holding = threading.local()
 
     def submit(
         self,
@@ -77,7 +79,33 @@ class Background:
                 except Exception:
                     log.exception("background_task_failed", task=name)
 
-        (self._right_away if right_away else self._pool).submit(run)
+        pool = self._right_away if right_away else self._pool
+        held = getattr(self._holding, "tasks", None)
+        if held is None:
+            pool.submit(run)
+        else:
+            held.append((pool, run))
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Start what this thread submits inside the block only when the block ends, in
+        the order submitted (also when it ends by an exception: the work was accepted).
+
+        The Socket Mode adapter holds an interaction's work until its ack is written: a
+        pool thread woken earlier would take the interpreter lock from the thread writing
+        the ack (which lets go of it to draw the frame's mask from the kernel) and keep it
+        for a switch interval, 5 ms, while it builds a modal or calls Slack.
+        """
+        if getattr(self._holding, "tasks", None) is not None:  # already holding
+            yield
+            return
+        self._holding.tasks = held = []
+        try:
+            yield
+        finally:
+            self._holding.tasks = None
+            for pool, run in held:
+                pool.submit(run)
 
     def shutdown(self, timeout: float) -> bool:
         """Finish what was accepted, for at most `timeout` seconds; False if work was still

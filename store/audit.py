@@ -39,6 +39,18 @@ ACTIONS = {
     "incident_channel_archived": "[lifecycle] archived a resolved incident's channel",
     "incident_channel_archive_refused": "Slack refused to archive an incident's channel",
     "incident_channel_unarchived": "a person unarchived an incident's channel; Klaxon rejoined",
+    # Refusals of the permissions without an action of their own above.
+    "edit_denied": "a change to an incident's text by someone not allowed to",
+    "take_lead_denied": "someone not allowed to tried to take the lead",
+    "follow_up_denied": "someone not allowed to tried to add or close a follow-up",
+    "snooze_denied": "someone not allowed to tried to snooze a nudge",
+    "report_denied": "someone not allowed to tried to post the report",
+    "declare_denied": "someone not allowed to tried to declare an incident",
+    "publish_denied": "someone not allowed to tried to publish to the status page",
+    "change_type_denied": "someone not allowed to tried to change an incident's type",
+    "claim_role_denied": "someone not allowed to tried to claim a role",
+    "assign_role_denied": "someone not allowed to tried to assign a role",
+    "tick_denied": "someone not allowed to tried to tick a checklist item",
 }
 
 

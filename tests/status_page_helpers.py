@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -23,12 +22,6 @@ PUBLIC_PATHS = (
     "/api/v2/incidents.json",
     "/api/v2/incidents/unresolved.json",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def config(port: int, extra: str = "") -> str:

@@ -69,6 +69,8 @@ class ClosingAfterEachAnswer(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
+        # Counted before answering: once the client has its answer the test looks.
+        self.server.accepted += 1
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = json.dumps({"ok": True, "user_id": "U1"}).encode()
         self.send_response(200)
@@ -77,7 +79,6 @@ class ClosingAfterEachAnswer(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
-        self.server.accepted += 1
         self.close_connection = True
 
 

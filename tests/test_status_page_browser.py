@@ -12,7 +12,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from tests.helpers import declare, modal_values, wait_declared
-from tests.status_page_helpers import config, free_port, wait_page
+from tests.ports import free_port
+from tests.status_page_helpers import config, wait_page
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,8 @@ from store.db import open_database
 from store.models import AuditEvent, Incident, TimelineEvent
 from tests.daemon import ROOT
 from tests.helpers import button, declare, modal_values, wait_declared
-from tests.status_page_helpers import PUBLIC_PATHS, config, free_port, get, wait_page
+from tests.ports import free_port
+from tests.status_page_helpers import PUBLIC_PATHS, config, get, wait_page
 
 pytestmark = pytest.mark.e2e
 

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from tests.ports import free_port
 from web.status_page import http
 
 
@@ -24,9 +25,7 @@ def handle(request: http.Request) -> http.Response:
 def port():
     loop = asyncio.new_event_loop()
     ready = threading.Event()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        chosen = probe.getsockname()[1]
+    chosen = free_port()
     task = None
 
     def run():

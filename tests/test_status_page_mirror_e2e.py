@@ -13,7 +13,8 @@ import pytest
 from store.db import open_database
 from store.models import Incident, TimelineEvent
 from tests.helpers import declare, modal_values, wait_declared
-from tests.status_page_helpers import config, free_port, wait_page
+from tests.ports import free_port
+from tests.status_page_helpers import config, wait_page
 from tests.statuspage_emulator import API_KEY, PAGE_ID, StatuspageEmulator
 
 COMPONENTS = {"cmpapi000001": "API", "cmppay000001": "Payments"}
