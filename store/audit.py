@@ -51,6 +51,7 @@ ACTIONS = {
     "claim_role_denied": "someone not allowed to tried to claim a role",
     "assign_role_denied": "someone not allowed to tried to assign a role",
     "tick_denied": "someone not allowed to tried to tick a checklist item",
+    "view_home_denied": "someone not allowed to tried to open Klaxon's Home tab",
 }
 
 
