@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tests.emulator.waiting import wait_until
+
 
 @dataclass
 class Received:
@@ -161,13 +163,4 @@ class ProviderEmulator:
         return {"message": "Service unavailable" if status >= 500 else "Too many requests"}
 
     def wait_for(self, predicate, *, timeout: float = 10.0, what: str = "a condition"):
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                result = predicate()
-                if result:
-                    return result
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-                self.changed.wait(min(remaining, 0.05))
+        return wait_until(self.changed, predicate, timeout, what)

@@ -31,6 +31,7 @@ from tests.emulator.blockkit import (
     validate_blocks,
     validate_view,
 )
+from tests.emulator.waiting import wait_until
 
 BOT_TOKEN = "xoxb-emulator-bot-token"
 APP_TOKEN = "xapp-emulator-app-token"
@@ -1249,16 +1250,7 @@ class SlackEmulator:
     # ----- queries for tests -----
 
     def wait_for(self, predicate, *, timeout: float = 5.0, what: str = "a condition"):
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                result = predicate()
-                if result:
-                    return result
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-                self.changed.wait(min(remaining, 0.05))
+        return wait_until(self.changed, predicate, timeout, what)
 
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
