@@ -104,9 +104,9 @@ def on_page(incident: Incident) -> PublicIncident | None:
     return public_store.public_of(incident)
 
 
-def _publishable(services: Services, incident: Incident) -> Refused | None:
-    """Whether this incident may appear on the public page at all: the one place that
-    refuses incidents that must stay internal."""
+def page_refusal(services: Services, incident: Incident) -> Refused | None:
+    """Why this incident may not appear on the public page at all (None: it may): the one
+    place that refuses incidents that must stay internal."""
     if services.config.status_page is None:
         return Refused(Reason.NO_STATUS_PAGE, "message")
     if is_private(incident):
@@ -133,7 +133,7 @@ def publishable(
     denied = check(services, caller, incident=incident, target=incident.display_ref)
     if denied:
         return Blocked(denied)
-    refused = _publishable(services, incident)
+    refused = page_refusal(services, incident)
     if refused:
         return Blocked(refused)
     return Publishable(incident, public_store.public_of(incident))

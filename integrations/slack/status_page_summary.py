@@ -5,14 +5,13 @@ private incident, which the page refuses)."""
 from __future__ import annotations
 
 from incident import status_page
-from incident.privacy import is_private
 from incident.services import Services
 from integrations.slack.messages import OnPage
 from store.models import Incident
 
 
 def on_page(services: Services, incident: Incident) -> OnPage | None:
-    if services.config.status_page is None or is_private(incident):
+    if status_page.page_refusal(services, incident) is not None:
         return None
     public = status_page.on_page(incident)
     if public is None:
