@@ -33,7 +33,8 @@ from common import (
 )
 
 from tests.helpers import declare, modal_values, wait_declared
-from tests.status_page_helpers import config, free_port, wait_page
+from tests.ports import free_port
+from tests.status_page_helpers import config, wait_page
 
 SECONDS = 20
 CONNECTIONS = 64
