@@ -21,7 +21,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from bot.pagers import build_pagers, paging_secrets
-from bot.socket_mode import AckFirstSocketModeHandler
+from bot.socket_mode import AckFirstSocketModeHandler, interaction_kind
 from handlers.actions import acknowledge as acknowledge_action
 from handlers.actions import checklist_tick as checklist_tick_action
 from handlers.actions import followup_done as followup_done_action
@@ -44,7 +44,7 @@ from handlers.views import status_page as status_page_view
 from handlers.views import timeline as timeline_view
 from handlers.views import update as update_view
 from incident.services import Background, Services, new_request_id
-from integrations.slack import runbook
+from integrations.slack import replies, runbook
 from integrations.slack.client import web_client
 from integrations.slack.people import People
 from integrations.slack.roles import RoleDirectory
@@ -85,15 +85,6 @@ LISTENERS = (
 )
 
 
-def _interaction_kind(body: dict) -> str:
-    if "command" in body:
-        return f"command:{body['command']}"
-    kind = body.get("type", "unknown")
-    if kind == "event_callback":
-        return f"event:{body.get('event', {}).get('type')}"
-    return kind
-
-
 def _attach(services: Services):
     """Global middleware: give each interaction the services, a request id and log context.
 
@@ -105,7 +96,7 @@ def _attach(services: Services):
         request_id = new_request_id()
         context["services"] = services
         context["request_id"] = request_id
-        kind = _interaction_kind(body)
+        kind = interaction_kind(body)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
             request_id=request_id, user=context.get("user_id"), interaction=kind
@@ -116,8 +107,14 @@ def _attach(services: Services):
     return middleware
 
 
-def _on_error(error: Exception, body: dict) -> None:
-    log.error("interaction_failed", interaction=_interaction_kind(body or {}), exc_info=error)
+def _on_error(error: Exception, body: dict, respond, context) -> None:
+    """Log a listener's failure and tell the person where they asked: their interaction
+    was acked on arrival (bot/socket_mode.py), so Slack shows them no error of its own."""
+    log.error("interaction_failed", interaction=interaction_kind(body or {}), exc_info=error)
+    services = context.get("services")
+    if respond is not None and services is not None:
+        text = replies.FAILED.format(request_id=context.get("request_id"))
+        services.background.submit("failure_reply", respond, text=text, replace_original=False)
 
 
 class _DropClientTokenWarning(logging.Filter):
@@ -128,24 +125,10 @@ class _DropClientTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-class KlaxonApp(App):
-    """Bolt's App, timing every interaction from arrival to the ack (listeners hand slow
-    work to the background pool, so this is the time Slack waits)."""
-
-    def dispatch(self, req):
-        started = time.perf_counter()
-        try:
-            return super().dispatch(req)
-        finally:
-            metrics.interactions.labels(_interaction_kind(req.body or {})).observe(
-                time.perf_counter() - started
-            )
-
-
 def build_app(services: Services) -> App:
     bolt_logger = logging.getLogger("slack_bolt")
     bolt_logger.addFilter(_DropClientTokenWarning())
-    app = KlaxonApp(
+    app = App(
         client=services.slack,
         logger=bolt_logger,
         # Listeners ack() and hand slow work to the background pool themselves, so Bolt

@@ -226,6 +226,23 @@ def test_malformed_payloads_are_dropped_and_the_daemon_carries_on(daemon, emulat
     assert daemon.process.poll() is None
 
 
+def test_a_failing_listener_is_acked_and_the_person_told(daemon, emulator):
+    """A slash command is acked on arrival, before its listener runs, so Slack shows no
+    error of its own when the listener fails: Klaxon says so where the command was typed."""
+    response_url = emulator.new_response_url()
+    sent = emulator.send_envelope(
+        "slash_commands", {"command": "/incident", "text": "", "response_url": response_url}
+    )  # no user_id: the listener cannot read it
+    assert sent["payload"] == {}
+    replies = emulator.wait_for(lambda: emulator.replies(response_url), what="the reply")
+    failure = replies[-1]
+    assert "Something went wrong in Klaxon" in failure["text"]
+    request_id = daemon.wait_for_event("interaction_failed")["request_id"]
+    assert request_id in failure["text"]
+    command, _, _ = declare(emulator, "Still alive")
+    assert "INC-1 declared" in wait_declared(emulator, command)["text"]
+
+
 @pytest.mark.parametrize("drop", ["close_frame", "tcp_cut", "refresh_requested"])
 def test_a_dropped_socket_reconnects(daemon, emulator, drop):
     connects = emulator.connects

@@ -1,5 +1,7 @@
 """An interaction's ack is written before the work its listener handed to the background
-pool starts (a pool thread woken earlier takes the interpreter lock from the ack)."""
+pool starts (a pool thread woken earlier takes the interpreter lock from the ack): a slash
+command, a click or an event before its listener even runs, a modal submission (whose ack
+may carry the form's errors) as soon as its listener returns."""
 
 from __future__ import annotations
 
@@ -32,10 +34,11 @@ class Socket:
     logger = logging.getLogger("test.socket")
 
     def __init__(self, given: list[str]) -> None:
-        self.given, self.acks = given, []
+        self.given, self.acks, self.payloads = given, [], []
 
     def send_socket_mode_response(self, response) -> None:
         self.acks.append((response.envelope_id, list(self.given)))
+        self.payloads.append(response.payload)
 
 
 @pytest.fixture
@@ -63,26 +66,67 @@ def command(envelope_id: str) -> SocketModeRequest:
     )
 
 
+def submission(envelope_id: str) -> SocketModeRequest:
+    return SocketModeRequest(
+        type="interactive",
+        envelope_id=envelope_id,
+        payload={
+            "type": "view_submission",
+            "team": {"id": "T1"},
+            "user": {"id": "UALICE"},
+            "view": {
+                "id": "V1",
+                "type": "modal",
+                "callback_id": "declare",
+                "state": {"values": {}},
+            },
+        },
+    )
+
+
 def handler_for(emulator, background, listener) -> AckFirstSocketModeHandler:
     app = App(
         client=WebClient(token=BOT_TOKEN, base_url=emulator.api_url),
         process_before_response=True,
     )
     app.command("/incident")(listener)
+    app.view("declare")(listener)
     return AckFirstSocketModeHandler(app, APP_TOKEN, background)
 
 
-def test_the_work_a_listener_hands_over_starts_after_its_ack(emulator, background):
+@pytest.mark.parametrize("request_for", [command, submission])
+def test_the_work_a_listener_hands_over_starts_after_its_ack(emulator, background, request_for):
     def listener(ack):
         ack()
         background.submit("declare_form", lambda: None, right_away=True)
         background.submit("answer", lambda: None)
 
     socket = Socket(background.given)
-    handler_for(emulator, background, listener).handle(socket, command("E1"))
+    handler_for(emulator, background, listener).handle(socket, request_for("E1"))
 
     assert socket.acks == [("E1", [])]  # nothing handed over when the ack was written
     assert background.given == ["right away", "pool"]  # then all of it, in order
+
+
+def test_a_command_is_acked_before_its_listener_runs(emulator, background):
+    ran = []
+    socket = Socket(ran)
+    handler = handler_for(emulator, background, lambda ack: (ran.append("listener"), ack()))
+    handler.handle(socket, command("E4"))
+
+    assert socket.acks == [("E4", [])] and ran == ["listener"]
+
+
+def test_a_submission_ack_carries_what_its_listener_says(emulator, background):
+    def listener(ack):
+        ack(response_action="errors", errors={"title": "Give it a title."})
+
+    socket = Socket(background.given)
+    handler_for(emulator, background, listener).handle(socket, submission("E5"))
+
+    assert socket.payloads == [
+        {"response_action": "errors", "errors": {"title": "Give it a title."}}
+    ]
 
 
 class BrokenSocket(Socket):

@@ -41,6 +41,10 @@ TRY_AGAIN = (
 NOT_DECLARED = "Klaxon cannot reach its database right now, so nothing was declared. Try again."
 FORM_DATABASE_DOWN = "Klaxon cannot reach its database right now. Try again soon."
 NO_INCIDENT = "That incident no longer exists."
+FAILED = (
+    ":warning: Something went wrong in Klaxon while handling that (logged as request "
+    "`{request_id}`). Try again, or tell whoever runs Klaxon."
+)
 
 
 @dataclass(frozen=True)
