@@ -73,21 +73,20 @@ class InlineSocketModeClient(SocketModeClient):
     each waiting for a CPU and the interpreter lock, which on a busy machine cost more
     than the ack itself. An envelope acked on arrival skips both: it is acked and then
     dispatched where it was read (its listener takes about a millisecond and hands
-    anything slow to the background pool). The rest takes slack_sdk's own path."""
+    anything slow to the background pool). Any other envelope (a modal submission) goes
+    straight to a worker thread; Socket Mode's own messages take slack_sdk's path."""
 
     def enqueue_message(self, message: str) -> None:
         try:
             envelope = json.loads(message)
         except ValueError:
             envelope = None
-        if (
-            isinstance(envelope, dict)
-            and envelope.get("envelope_id")
-            and acked_on_arrival(envelope.get("type"), envelope.get("payload"))
-        ):
+        if not isinstance(envelope, dict) or not envelope.get("envelope_id"):
+            super().enqueue_message(message)
+        elif acked_on_arrival(envelope.get("type"), envelope.get("payload")):
             self.run_message_listeners(envelope, message)
         else:
-            super().enqueue_message(message)
+            self.message_workers.submit(self.run_message_listeners, envelope, message)
 
 
 class AckFirstSocketModeHandler(SocketModeHandler):

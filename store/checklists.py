@@ -18,16 +18,20 @@ def of(incident: Incident) -> list[ChecklistItem]:
     )
 
 
-def add(incident: Incident, entries: list[tuple[str, datetime | None]]) -> None:
-    """Append items (text, due time) after those the incident already has (call inside the
-    writing transaction)."""
-    start = len(of(incident))
+def add(
+    incident: Incident, entries: list[tuple[str, datetime | None]], existing: int | None = None
+) -> None:
+    """Append items (text, due time) after those the incident already has: `existing` of
+    them when the caller knows (a new incident has none). Call inside the writing
+    transaction."""
+    if not entries:
+        return
+    start = len(of(incident)) if existing is None else existing
     rows = [
         {"incident": incident.id, "position": start + index, "text": text, "due_at": due_at}
         for index, (text, due_at) in enumerate(entries)
     ]
-    if rows:
-        ChecklistItem.insert_many(rows).execute()
+    ChecklistItem.insert_many(rows).execute()
 
 
 def next_due(incident: Incident) -> datetime | None:

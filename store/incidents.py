@@ -63,15 +63,10 @@ def declare(
     schedule = schedule or {}
     lease = {"lease_owner": held_by.owner, "lease_until": held_by.until} if held_by else {}
     try:
+        # A declaration_key seen before fails the insert (a unique index): the savepoint (or
+        # transaction) rolls back, the ref counter with it. Trying first saves asking first,
+        # a round trip before every declaration's acknowledgement.
         with write_transaction():
-            # Asking for the id alone: building the SQL of a whole Incident row costs more
-            # CPU than the query, and this runs before every declaration's acknowledgement.
-            if new.declaration_key and (
-                Incident.select(Incident.id)
-                .where(Incident.declaration_key == new.declaration_key)
-                .exists()
-            ):
-                return Incident.get(Incident.declaration_key == new.declaration_key), False
             incident = Incident.create(
                 ref=_next_value(REF_COUNTER),
                 title=new.title,
@@ -100,10 +95,10 @@ def declare(
                 text=f"Declared {new.severity}: {new.title}",
                 occurred_at=now,
             )
-            checklists.add(incident, list(new.checklist))
+            checklists.add(incident, list(new.checklist), existing=0)
             return incident, True
     except peewee.IntegrityError:
-        # Two deliveries of one declaration raced; the other one won.
+        # A redelivery, or two deliveries of one declaration racing: the first one won.
         if new.declaration_key is None:
             raise
         return Incident.get(Incident.declaration_key == new.declaration_key), False
@@ -128,13 +123,21 @@ def by_channel_name(name: str) -> Incident | None:
     return Incident.get_or_none(Incident.channel_name == name)
 
 
-def channel_name_taken(name: str, *, by_other_than: Incident) -> bool:
-    """Whether another incident has (or is creating) a channel of this name."""
-    return (
-        Incident.select()
-        .where((Incident.channel_name == name) & (Incident.id != by_other_than.id))
-        .exists()
+def reserve_channel_name(incident: Incident, name: str) -> bool:
+    """Reserve `name` for the incident's channel unless another incident has (or is
+    creating) a channel of that name: one conditional UPDATE, so two declarations of the
+    same title at the same moment cannot both take it. True if the incident holds it now."""
+    other = Incident.alias()
+    taken = other.select(other.id).where((other.channel_name == name) & (other.id != incident.id))
+    now = utcnow()
+    reserved = (
+        Incident.update(channel_name=name, updated_at=now)
+        .where((Incident.id == incident.id) & ~peewee.fn.EXISTS(taken))
+        .execute()
     )
+    if reserved:
+        incident.channel_name, incident.updated_at = name, now
+    return bool(reserved)
 
 
 def update_fields(incident: Incident, **changes) -> Incident:

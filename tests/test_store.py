@@ -76,9 +76,14 @@ def test_lookup_by_channel_and_update_fields(db):
     incidents.update_fields(incident, channel_id="C123", channel_name="inc-20261122-checkout")
     assert incidents.by_channel("C123").id == incident.id
     other, _ = incidents.declare(new("other"))
-    assert incidents.channel_name_taken("inc-20261122-checkout", by_other_than=other)
-    assert not incidents.channel_name_taken("inc-20261122-checkout", by_other_than=incident)
-    assert not incidents.channel_name_taken("inc-20261122-other", by_other_than=other)
+    assert not incidents.reserve_channel_name(other, "inc-20261122-checkout")  # taken
+    assert incidents.reserve_channel_name(incident, "inc-20261122-checkout")  # its own
+    assert incidents.reserve_channel_name(other, "inc-20261122-other")
+    assert other.channel_name == "inc-20261122-other"
+    assert [i.channel_name for i in (incidents.get(incident.id), incidents.get(other.id))] == [
+        "inc-20261122-checkout",
+        "inc-20261122-other",
+    ]
 
 
 def test_get_tolerates_malformed_ids(db):

@@ -127,15 +127,17 @@ def complete_setup(
             announce()
 
     # Once the channel exists, the rest does not depend on each other (only the pin waits
-    # for its summary): the three branches run at once.
+    # for its summary): the branches run at once, the longest (post, then pin) first, in
+    # this thread, which is already running.
     branches = []
+    if incident.channel_id:
+        branches.append(summary)
     if created_now:
         branches.append(record_channel_then_announce)
     elif incident.announcement_ts is None and _announces(services, incident):
         branches.append(announce)
     if incident.channel_id:
-        branches.append(summary)
-        if incident.checklist_ts is None:
+        if incident.checklist_ts is None and (resuming or _has_checklist(services, incident)):
             branches.append(checklist)
         if created_now or resuming:
             branches.append(invite)
@@ -177,6 +179,13 @@ def _together(services: Services, branches: list) -> None:
             raise error
 
 
+def _has_checklist(services: Services, incident: Incident) -> bool:
+    """Whether the incident was declared with checklist items: its type has a checklist
+    (asked of the configuration, not the database, on the first try)."""
+    kind = types.of(services.config, incident)
+    return bool(kind and kind.checklist)
+
+
 def _announces(services: Services, incident: Incident) -> bool:
     """Whether the incidents channel hears of the incident ([slack] announce_private)."""
     return services.config.announce_private or not is_private(incident)
@@ -193,10 +202,8 @@ def _create_channel(services: Services, incident: Incident) -> None:
     private = {"is_private": True} if is_private(incident) else {}
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
         name = channel_name(prefix, incident.declared_at, title, incident.display_ref, attempt)
-        if incidents.channel_name_taken(name, by_other_than=incident):
+        if incident.channel_name != name and not incidents.reserve_channel_name(incident, name):
             continue
-        if incident.channel_name != name:
-            incidents.update_fields(incident, channel_name=name)
         try:
             channel = services.slack.conversations_create(name=name, **private)["channel"]
         except SlackApiError as error:
