@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from settings.config import Config, EscalationLevel
+from settings.config import Config
+from settings.escalation import EscalationLevel
 
 RECONCILE_MAX_RETRY = timedelta(minutes=10)
 # After this many failed tries (about 1 h 20 min with the default retry), Slack's refusal

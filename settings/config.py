@@ -15,15 +15,9 @@ from typing import Any
 
 from incident.vocabulary import SEVERITIES
 from settings import values
-from settings.durations import parse_duration
-from settings.errors import ConfigError
-from settings.paging import (
-    DEFAULT_OPSGENIE_API_URL,
-    DEFAULT_PAGERDUTY_EVENTS_URL,
-    is_page_target,
-    load_paging,
-    split_target,
-)
+from settings.errors import ConfigError, config_error
+from settings.escalation import EscalationLevel, page_targets, parse_escalation
+from settings.paging import DEFAULT_OPSGENIE_API_URL, DEFAULT_PAGERDUTY_EVENTS_URL, load_paging
 from settings.retention import Retention, parse_retention
 from settings.roles import parse_roles
 from settings.sources import (
@@ -47,13 +41,6 @@ UPDATE_EVERY = {
     "SEV4": timedelta(hours=4),
 }
 ALERT_SEVERITIES = {"critical": "SEV1", "error": "SEV2", "warning": "SEV3", "info": "SEV4"}
-
-
-@dataclass(frozen=True)
-class EscalationLevel:
-    after: timedelta
-    notify: tuple[str, ...]
-    repeat: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -147,8 +134,6 @@ def _severity_map(value: Any) -> dict[str, str]:
     return {str(label): _severity(severity) for label, severity in value.items()}
 
 
-_TARGET = re.compile(r"#[a-z0-9][a-z0-9_-]{0,79}|@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}")
-
 _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "slack": {
         "incidents_channel": (
@@ -211,92 +196,29 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "request_timeout": ("paging_timeout", values.positive_duration),
     },
 }
-# A named escalation policy (for [types.<name>].escalation), besides default and SEV1…SEV4.
-_POLICY_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,29}")
-
-
-def _fail(key: str, problem: str) -> ConfigError:
-    return ConfigError(f"config error: {key}: {problem}")
 
 
 def _parse_update_every(table: Any, defaults: Mapping[str, timedelta]) -> dict[str, timedelta]:
     if not isinstance(table, dict):
-        raise _fail("[nudges].update_every", 'expected a table such as { SEV1 = "15m" }')
+        raise config_error("[nudges].update_every", 'expected a table such as { SEV1 = "15m" }')
     result = dict(defaults)
     for severity, value in table.items():
         key = f"[nudges].update_every.{severity}"
         if severity not in SEVERITIES:
-            raise _fail(key, f"unknown severity; expected one of {', '.join(SEVERITIES)}")
+            raise config_error(key, f"unknown severity; expected one of {', '.join(SEVERITIES)}")
         try:
             result[severity] = values.positive_duration(value)
         except ValueError as error:
-            raise _fail(key, str(error)) from None
+            raise config_error(key, str(error)) from None
     return result
-
-
-def _parse_escalation(table: Any) -> dict[str, tuple[EscalationLevel, ...]]:
-    if not isinstance(table, dict):
-        raise _fail("[escalation]", "expected a table of severity = [levels]")
-    policies = {}
-    for name, levels in table.items():
-        base = f"[escalation].{name}"
-        if name not in (*SEVERITIES, "default") and not _POLICY_NAME.fullmatch(name):
-            raise _fail(
-                base,
-                f"unknown policy; expected default, one of {', '.join(SEVERITIES)}, "
-                "or a lowercase policy name for [types]",
-            )
-        if not isinstance(levels, list) or not levels:
-            raise _fail(base, "expected a non-empty list of { after, notify, repeat } levels")
-        parsed = []
-        for index, level in enumerate(levels, start=1):
-            key = f"{base}[{index}]"
-            if not isinstance(level, dict):
-                raise _fail(key, 'expected { after = "5m", notify = [...] }')
-            unknown = set(level) - {"after", "notify", "repeat"}
-            if unknown:
-                raise _fail(f"{key}.{sorted(unknown)[0]}", "unknown key")
-            try:
-                after = parse_duration(level.get("after", "0m"))
-            except ValueError as error:
-                raise _fail(f"{key}.after", str(error)) from None
-            notify = level.get("notify")
-            if not isinstance(notify, list) or not notify:
-                raise _fail(f"{key}.notify", "expected a non-empty list of targets")
-            for target in notify:
-                if isinstance(target, str) and is_page_target(target):
-                    try:
-                        split_target(target)
-                    except ValueError as error:
-                        raise _fail(f"{key}.notify", str(error)) from None
-                    continue
-                if not isinstance(target, str) or not _TARGET.fullmatch(target):
-                    raise _fail(
-                        f"{key}.notify",
-                        "expected #channel, @usergroup, a user id, pagerduty:<name> or "
-                        f"opsgenie:<team>, got {target!r}",
-                    )
-            repeat = None
-            if "repeat" in level:
-                if index != len(levels):
-                    raise _fail(f"{key}.repeat", "only the last level may repeat")
-                try:
-                    repeat = values.positive_duration(level["repeat"])
-                except ValueError as error:
-                    raise _fail(f"{key}.repeat", str(error)) from None
-            if parsed and after < parsed[-1].after:
-                raise _fail(f"{key}.after", "levels must be in order of their delay")
-            parsed.append(EscalationLevel(after=after, notify=tuple(notify), repeat=repeat))
-        policies[name] = tuple(parsed)
-    return policies
 
 
 # Sections parsed whole by their own module, each into the Config attribute of its name.
 _WHOLE_SECTIONS: dict[str, Callable[[Any, Mapping[str, str]], Any]] = {
     "roles": lambda table, env: parse_roles(table),
-    "escalation": lambda table, env: _parse_escalation(table),
+    "escalation": lambda table, env: parse_escalation(table),
     "status_page": parse_status_page,
-    "retention": lambda table, env: parse_retention(table, _fail),
+    "retention": lambda table, env: parse_retention(table, config_error),
     "incident_roles": lambda table, env: parse_incident_roles(table),
 }
 # Parsed once the loop is done: the types name [escalation]'s policies.
@@ -310,33 +232,26 @@ def parse_settings(
     settings: dict[str, Any] = {}
     for section, table in document.items():
         if not (section in _SECTIONS or section in _WHOLE_SECTIONS or section in _AFTER_THE_REST):
-            raise _fail(f"[{section}]", "unknown section")
+            raise config_error(f"[{section}]", "unknown section")
         if section in _AFTER_THE_REST:
             continue
         if section in _WHOLE_SECTIONS:
             settings[section] = _WHOLE_SECTIONS[section](table, os.environ if env is None else env)
             continue
-        if section == "incident_roles":
-            settings["incident_roles"] = parse_incident_roles(table)
-            continue
-        if section == "types":  # after [escalation], whose policies the types name
-            continue
         if not isinstance(table, dict):
-            raise _fail(f"[{section}]", "expected a table")
+            raise config_error(f"[{section}]", "expected a table")
         known = _SECTIONS.get(section, {})
         for key, value in table.items():
             if (section, key) == ("nudges", "update_every"):
                 settings["update_every"] = _parse_update_every(value, UPDATE_EVERY)
                 continue
             if key not in known:
-                raise _fail(f"[{section}].{key}", "unknown key")
+                raise config_error(f"[{section}].{key}", "unknown key")
             attribute, parse = known[key]
             try:
                 settings[attribute] = parse(value)
             except ValueError as error:
-                raise _fail(f"[{section}].{key}", str(error)) from None
-    if "types" in document:
-        settings["types"] = parse_types(document["types"], settings.get("escalation", {}))
+                raise config_error(f"[{section}].{key}", str(error)) from None
     if "types" in document:
         settings["types"] = parse_types(document["types"], settings.get("escalation", {}))
     if "incidents_channel" in settings:
@@ -358,7 +273,7 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         bot_token = app_token = ""
     jwt_secret, jwt_previous = (*rotating_secret(env, "OPS_JWT_SECRET"), "", "")[:2]
     alert_token, alert_previous = (*rotating_secret(env, "OPS_ALERT_TOKEN"), "", "")[:2]
-    paging = load_paging(env, _page_targets(settings.get("escalation", {})))
+    paging = load_paging(env, page_targets(settings.get("escalation", {})))
     return Config(
         bot_token=bot_token,
         app_token=app_token,
@@ -373,12 +288,3 @@ def load(env: Mapping[str, str] | None = None, *, require_tokens: bool = True) -
         **paging,
         **settings,
     )
-
-
-def _page_targets(escalation: Mapping[str, tuple[EscalationLevel, ...]]):
-    """(config key, target) of every level's target that pages outside Slack."""
-    for name, levels in escalation.items():
-        for index, level in enumerate(levels, start=1):
-            for target in level.notify:
-                if is_page_target(target):
-                    yield f"[escalation].{name}[{index}].notify", target

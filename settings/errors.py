@@ -7,3 +7,8 @@ class ConfigError(Exception):
 
 class StartupError(Exception):
     """The daemon cannot start; the message says why in one line."""
+
+
+def config_error(key: str, problem: str) -> ConfigError:
+    """The one-line error for a setting: `config error: <key>: <problem>`."""
+    return ConfigError(f"config error: {key}: {problem}")

@@ -11,7 +11,7 @@ from typing import Any
 
 from incident.vocabulary import SEVERITIES
 from settings.durations import parse_duration
-from settings.errors import ConfigError
+from settings.errors import config_error
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,29}")
 INVITEE = re.compile(r"@[A-Za-z0-9._-]{1,80}|[UW][A-Z0-9]{2,}")
@@ -41,36 +41,32 @@ class IncidentType:
     checklist: tuple[ChecklistEntry, ...] = ()
 
 
-def _fail(key: str, problem: str) -> ConfigError:
-    return ConfigError(f"config error: {key}: {problem}")
-
-
 def _text(value: Any, key: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(key, "expected some text")
+        raise config_error(key, "expected some text")
     if len(value.strip()) > limit:
-        raise _fail(key, f"at most {limit} characters")
+        raise config_error(key, f"at most {limit} characters")
     return value.strip()
 
 
 def _checklist(entries: Any, base: str) -> tuple[ChecklistEntry, ...]:
     if not isinstance(entries, list) or len(entries) > CHECKLIST_MAX:
-        raise _fail(base, f'expected a list (at most {CHECKLIST_MAX}) of {{ item = "…" }}')
+        raise config_error(base, f'expected a list (at most {CHECKLIST_MAX}) of {{ item = "…" }}')
     parsed = []
     for index, entry in enumerate(entries, start=1):
         key = f"{base}[{index}]"
         if not isinstance(entry, dict):
-            raise _fail(key, 'expected { item = "…", within = "15m" }')
+            raise config_error(key, 'expected { item = "…", within = "15m" }')
         unknown = set(entry) - {"item", "within"}
         if unknown:
-            raise _fail(f"{key}.{sorted(unknown)[0]}", "unknown key")
+            raise config_error(f"{key}.{sorted(unknown)[0]}", "unknown key")
         item = _text(entry.get("item"), f"{key}.item", CHECKLIST_ITEM_MAX)
         within = None
         if "within" in entry:
             try:
                 within = parse_duration(entry["within"])
             except ValueError as error:
-                raise _fail(f"{key}.within", str(error)) from None
+                raise config_error(f"{key}.within", str(error)) from None
         parsed.append(ChecklistEntry(item, within))
     return tuple(parsed)
 
@@ -78,27 +74,27 @@ def _checklist(entries: Any, base: str) -> tuple[ChecklistEntry, ...]:
 def _one_type(name: str, table: Any) -> IncidentType:
     base = f"[types.{name}]"
     if not NAME.fullmatch(name):
-        raise _fail(base, "a type name is lowercase letters, digits, - or _ (up to 30)")
+        raise config_error(base, "a type name is lowercase letters, digits, - or _ (up to 30)")
     if not isinstance(table, dict):
-        raise _fail(base, "expected a table")
+        raise config_error(base, "expected a table")
     unknown = set(table) - {"label", "severity", "private", "invite", "escalation", "checklist"}
     if unknown:
-        raise _fail(f"{base}.{sorted(unknown)[0]}", "unknown key")
+        raise config_error(f"{base}.{sorted(unknown)[0]}", "unknown key")
     label = _text(table.get("label", name.title()), f"{base}.label", LABEL_MAX)
     severity = table.get("severity")
     if severity is not None and severity not in SEVERITIES:
-        raise _fail(f"{base}.severity", f"expected one of {', '.join(SEVERITIES)}")
+        raise config_error(f"{base}.severity", f"expected one of {', '.join(SEVERITIES)}")
     private = table.get("private", False)
     if not isinstance(private, bool):
-        raise _fail(f"{base}.private", "expected true or false")
+        raise config_error(f"{base}.private", "expected true or false")
     invite = table.get("invite", [])
     if not isinstance(invite, list) or not all(
         isinstance(i, str) and INVITEE.fullmatch(i) for i in invite
     ):
-        raise _fail(f"{base}.invite", "expected a list of user ids (U…) and @usergroups")
+        raise config_error(f"{base}.invite", "expected a list of user ids (U…) and @usergroups")
     escalation = table.get("escalation")
     if escalation is not None and not isinstance(escalation, str):
-        raise _fail(f"{base}.escalation", "expected the name of a policy under [escalation]")
+        raise config_error(f"{base}.escalation", "expected the name of a policy under [escalation]")
     return IncidentType(
         name=name,
         label=label,
@@ -113,12 +109,12 @@ def _one_type(name: str, table: Any) -> IncidentType:
 def parse_types(table: Any, policies: Mapping[str, Any]) -> dict[str, IncidentType]:
     """The [types] tables; each `escalation` must name a policy of [escalation]."""
     if not isinstance(table, dict):
-        raise _fail("[types]", "expected tables such as [types.security]")
+        raise config_error("[types]", "expected tables such as [types.security]")
     types = {name: _one_type(name, body) for name, body in table.items()}
     for kind in types.values():
         if kind.escalation is not None and kind.escalation not in policies:
             known = ", ".join(sorted(policies)) or "none defined"
-            raise _fail(
+            raise config_error(
                 f"[types.{kind.name}].escalation",
                 f"unknown escalation policy {kind.escalation!r}; [escalation] has: {known}",
             )
@@ -127,13 +123,15 @@ def parse_types(table: Any, policies: Mapping[str, Any]) -> dict[str, IncidentTy
 
 def parse_incident_roles(table: Any) -> dict[str, str]:
     if not isinstance(table, dict):
-        raise _fail("[incident_roles]", 'expected a table such as comms = "Communications lead"')
+        raise config_error(
+            "[incident_roles]", 'expected a table such as comms = "Communications lead"'
+        )
     if len(table) > ROLES_MAX:
-        raise _fail("[incident_roles]", f"at most {ROLES_MAX} roles")
+        raise config_error("[incident_roles]", f"at most {ROLES_MAX} roles")
     roles = {}
     for name, label in table.items():
         key = f"[incident_roles].{name}"
         if not NAME.fullmatch(name) or name == "lead":
-            raise _fail(key, "a role name is lowercase letters, digits, - or _ (not 'lead')")
+            raise config_error(key, "a role name is lowercase letters, digits, - or _ (not 'lead')")
         roles[name] = _text(label, key, LABEL_MAX)
     return roles

@@ -11,7 +11,8 @@ from incident.due_times import (
     resume_escalation_at,
     snoozed,
 )
-from settings.config import Config, EscalationLevel
+from settings.config import Config
+from settings.escalation import EscalationLevel
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
