@@ -72,7 +72,9 @@ class IncidentSurface(Protocol):
 
     def follow_up_added(self, incident: Incident, item: FollowUp, actor_id: str) -> None: ...
 
-    def report_published(self, incident: Incident, markdown: str) -> None: ...
+    def report_published(self, incident: Incident, markdown: str) -> str | None:
+        """Post the report in the incident's channel; the message's ts, or None if it
+        could not be posted."""
 
     def refreshed(self, incident: Incident) -> None:
         """The incident changed in a way only its living messages show (a counted alert, a

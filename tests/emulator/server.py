@@ -1212,6 +1212,16 @@ class SlackEmulator:
             }
         )
 
+    def delete_by_person(self, channel_id: str, ts: str) -> None:
+        """A person deletes a message (chat.getPermalink then answers message_not_found)."""
+        with self.lock:
+            self.messages.remove(self.message(channel_id, ts))
+
+    def delete_channel(self, channel_id: str) -> None:
+        """An admin deletes a channel: it no longer exists for anyone (channel_not_found)."""
+        with self.lock:
+            del self.channels[channel_id]
+
     def pin(self, channel_id: str, text: str, *, user: str = "UALICE") -> Message:
         """A person posts a message and pins it; Slack sends pin_added."""
         with self.lock:
