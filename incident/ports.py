@@ -97,6 +97,10 @@ class IncidentSurface(Protocol):
         """A person unarchived the channel: join it again and say how to reopen; False if
         Klaxon could not join (a private channel needs a person to invite it)."""
 
+    def invited_back(self, incident: Incident, inviter_id: str | None) -> None:
+        """A person invited Klaxon back into the unarchived (private) channel: say so
+        there, and how to reopen."""
+
     # Types, roles and checklists (PRODUCT.md §15)
     def type_changed(
         self, incident: Incident, kind: IncidentType, actor_id: str, *, checklist_added: bool

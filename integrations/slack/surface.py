@@ -302,6 +302,9 @@ class SlackSurface:
     def channel_unarchived(self, incident: Incident) -> bool:
         return archive.rejoin(self._services, incident)
 
+    def invited_back(self, incident: Incident, inviter_id: str | None) -> None:
+        archive.say_back(self._services, incident, inviter_id)
+
     def permalink(self, incident: Incident, message_ts: str) -> str | None:
         try:
             return self._services.slack.chat_getPermalink(

@@ -179,6 +179,7 @@ class SlackEmulator:
         self.home_views: dict[str, dict] = {}
         self.pings: list[str] = []
         self.refusals: list[tuple[str, list[str]]] = []  # Block Kit Slack would refuse
+        self.withheld: list[dict] = []  # events about private channels the bot is not in
         self.connections: list = []
         self.connects = 0
         self.acks: dict[str, dict] = {}
@@ -1091,8 +1092,14 @@ class SlackEmulator:
         result = self.send_envelope("interactive", payload, **kwargs)
         return {**result, "response_url": response_url, "trigger_id": trigger_id}
 
-    def event(self, event: dict, **kwargs) -> dict:
-        """Deliver an Events API event (e.g. pin_added) over the socket."""
+    def event(self, event: dict, **kwargs) -> dict | None:
+        """Deliver an Events API event (e.g. pin_added) over the socket. An event about a
+        private channel reaches only its members, as in Slack: None (nothing delivered)
+        when the bot is not one."""
+        about = self.channels.get(event.get("channel") or event.get("channel_id") or "")
+        if about is not None and about.is_private and BOT_USER not in about.members:
+            self.withheld.append(event)
+            return None
         payload = {
             "token": "deprecated",
             "team_id": TEAM,
@@ -1199,15 +1206,33 @@ class SlackEmulator:
             channel.members.discard(BOT_USER)
 
     def unarchive(self, channel_id: str, *, user: str = "UALICE") -> None:
-        """A person unarchives a channel; Slack sends channel_unarchive (the bot is not
-        back in it: it has to join again)."""
+        """A person unarchives a channel; the bot is not back in it. Slack sends a public
+        channel's channel_unarchive to the whole workspace (the bot may join again); a
+        private channel's group_unarchive only to its members, so never to the bot."""
         with self.lock:
-            self.channels[channel_id].is_archived = False
+            channel = self.channels[channel_id]
+            channel.is_archived = False
+        kind = "group_unarchive" if channel.is_private else "channel_unarchive"
+        self.event(
+            {"type": kind, "channel": channel_id, "user": user, "event_ts": f"{time.time():.6f}"}
+        )
+
+    def invite(self, channel_id: str, user_id: str = BOT_USER, *, by: str = "UALICE") -> None:
+        """A member invites someone (`/invite @Klaxon` for the bot): Slack sends
+        member_joined_channel to the channel's members, the bot among them once it is in."""
+        with self.lock:
+            channel = self.channels[channel_id]
+            if channel.is_archived or by not in channel.members:
+                raise AssertionError(f"{by} cannot invite anyone to {channel.name}")
+            channel.members.add(user_id)
         self.event(
             {
-                "type": "channel_unarchive",
+                "type": "member_joined_channel",
+                "user": user_id,
                 "channel": channel_id,
-                "user": user,
+                "channel_type": "G" if channel.is_private else "C",
+                "team": TEAM,
+                "inviter": by,
                 "event_ts": f"{time.time():.6f}",
             }
         )
