@@ -122,8 +122,8 @@ def _resolved_incident(incident: Incident, home: Home, link: ReportLink | None) 
     return block
 
 
-def view(home: Home, links: dict[int, ReportLink] | None = None) -> dict:
-    """The Home tab; `links`: where each resolved incident's report is (by incident id)."""
+def view(home: Home, links: dict | None = None) -> dict:
+    """The Home tab; `links`: a ReportLink per resolved incident, by incident id."""
     links = links or {}
     blocks: list[dict] = [
         _header("Klaxon"),

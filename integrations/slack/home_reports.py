@@ -64,6 +64,6 @@ def report_link(services: Services, incident: Incident) -> ReportLink:
     return ReportLink(url=answer["permalink"])
 
 
-def report_links(services: Services, incidents: list[Incident]) -> dict[int, ReportLink]:
+def report_links(services: Services, incidents: list[Incident]) -> dict:
     """The link (or why none) of each incident's report, by incident id."""
     return {incident.id: report_link(services, incident) for incident in incidents}
