@@ -37,7 +37,7 @@ def handle(ack, body: dict, view: dict, context) -> None:
     if hold is None:  # a redelivery, which the first delivery builds
         return
     reply_with = replies.declared_reply
-    if metadata == home.FROM_HOME:  # their Home tab (and the lead's) lists it once built
+    if home.from_home(metadata):  # their Home tab (and the lead's) lists it once built
         people = [interaction.user_id, form.lead_id]
         reply_with = home.republishing(
             interaction.services, people, interaction.request_id, reply_with

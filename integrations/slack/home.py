@@ -156,6 +156,11 @@ def view(home: Home, links: dict | None = None) -> dict:
     return {"type": "home", "blocks": blocks}
 
 
+def from_home(metadata: dict) -> bool:
+    """Whether the declare modal with this metadata was opened from the Home tab."""
+    return metadata.get("from") == FROM_HOME["from"]
+
+
 def republishing(services: Services, user_ids, request_id: str | None, reply):
     """`reply_with(outcome)` for an interaction started from the Home tab: publish these
     people's Home tabs again (once each), then answer with `reply(outcome)`."""

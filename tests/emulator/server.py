@@ -616,8 +616,27 @@ class SlackEmulator:
             raise SlackError("method_not_supported_for_channel_type")
         if channel.is_archived:
             raise SlackError("is_archived")
-        channel.members.add(BOT_USER)
+        if BOT_USER not in channel.members:
+            channel.members.add(BOT_USER)
+            self._later(self._joined(channel, BOT_USER, inviter=None))
         return {"channel": self._channel_json(channel)}
+
+    def _joined(self, channel: Channel, user_id: str, *, inviter: str | None) -> dict:
+        event = {
+            "type": "member_joined_channel",
+            "user": user_id,
+            "channel": channel.id,
+            "channel_type": "G" if channel.is_private else "C",
+            "team": TEAM,
+            "event_ts": f"{time.time():.6f}",
+        }
+        return {**event, "inviter": inviter} if inviter else event
+
+    def _later(self, event: dict) -> None:
+        """An event a Web API call causes (as Slack sends it: after the call's answer), to
+        a connected bot; none is connected when a test calls the API itself."""
+        if self.connections:
+            threading.Thread(target=self.event, args=(event,), kwargs={"wait": False}).start()
 
     def api_conversations_archive(self, params):
         """Archive a channel; the bot is removed from it (a bot cannot unarchive)."""
@@ -1225,17 +1244,7 @@ class SlackEmulator:
             if channel.is_archived or by not in channel.members:
                 raise AssertionError(f"{by} cannot invite anyone to {channel.name}")
             channel.members.add(user_id)
-        self.event(
-            {
-                "type": "member_joined_channel",
-                "user": user_id,
-                "channel": channel_id,
-                "channel_type": "G" if channel.is_private else "C",
-                "team": TEAM,
-                "inviter": by,
-                "event_ts": f"{time.time():.6f}",
-            }
-        )
+        self.event(self._joined(channel, user_id, inviter=by))
 
     def delete_by_person(self, channel_id: str, ts: str) -> None:
         """A person deletes a message (chat.getPermalink then answers message_not_found)."""
