@@ -35,6 +35,7 @@ from handlers.commands import incident as incident_command
 from handlers.commands import incident_ack as incident_ack_command
 from handlers.events import app_home as app_home_events
 from handlers.events import channel_unarchive as channel_unarchive_events
+from handlers.events import member_joined as member_joined_events
 from handlers.events import others as other_events
 from handlers.events import pins as pin_events
 from handlers.shortcuts import add_to_timeline as add_to_timeline_shortcut
@@ -81,6 +82,7 @@ LISTENERS = (
     pin_events,
     channel_unarchive_events,
     app_home_events,
+    member_joined_events,
     other_events,  # last: it takes every event the listeners above did not
 )
 

@@ -2,7 +2,7 @@
 
 Alice (anyone) declares from #general, Bob (on call, holds the ack role) acknowledges,
 Alice posts an update that moves it to monitoring, Carol (support, read the
-announcement) joins and adds a follow-up, Bob resolves it, Alice asks for the report.
+announcement) joins and adds a follow-up, Bob resolves it and Klaxon posts the report.
 Every step waits for what it makes happen (the reply, the edits, the new lines), as the
 end-to-end tests do, then prints what changed and who sees it.
 The demo knows the daemon only through the emulator: commands, modals, buttons.
@@ -132,7 +132,6 @@ class Story:
         self.update()
         self.follow_up()
         self.resolve()
-        self.report()
 
     def declare(self) -> None:
         self.step("1. Alice declares an incident from #general")
@@ -192,16 +191,12 @@ class Story:
         self.after(sent, lines=[self.channel])
 
     def resolve(self) -> None:
-        self.step("5. Bob resolves it")
+        self.step("5. Bob resolves it; Klaxon posts the post-incident report")
         clicked = self.click(BOB, "Resolve", self.summary)
         self.fill_in(
             BOB,
             clicked["trigger_id"],
             resolution="Release 1.42 rolled back; a bad payments-client timeout is the cause",
         )
-        self.after({}, lines=[self.channel, self.incidents])
-
-    def report(self) -> None:
-        self.step("6. Alice asks for the post-incident report")
-        sent = self.command(ALICE, "/incident", "report", self.channel.id)
-        self.after(sent, summary=False, announcement=False, lines=[self.channel])
+        # "resolved by", then the report, in the channel; "resolved" in #incidents.
+        self.after({}, lines=[self.channel, self.channel, self.incidents])

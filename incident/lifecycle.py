@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import structlog
 
-from incident import acknowledge, due_times, paging, timeline
+from incident import acknowledge, due_times, paging, report, timeline
 from incident.access import Caller, Denied, check
 from incident.outcomes import NotFound
 from incident.ports import Change
@@ -236,4 +236,5 @@ def _apply(
     services.surface.updated(incident, change)
     if effective.get("status") == Status.RESOLVED:
         paging.incident_resolved(services, incident)
+        report.post(services, incident)  # once per resolution, after "resolved by …"
     return change

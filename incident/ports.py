@@ -72,7 +72,9 @@ class IncidentSurface(Protocol):
 
     def follow_up_added(self, incident: Incident, item: FollowUp, actor_id: str) -> None: ...
 
-    def report_published(self, incident: Incident, markdown: str) -> None: ...
+    def report_published(self, incident: Incident, markdown: str) -> str | None:
+        """Post the report in the incident's channel; the message's ts, or None if it
+        could not be posted."""
 
     def refreshed(self, incident: Incident) -> None:
         """The incident changed in a way only its living messages show (a counted alert, a
@@ -94,6 +96,10 @@ class IncidentSurface(Protocol):
     def channel_unarchived(self, incident: Incident) -> bool:
         """A person unarchived the channel: join it again and say how to reopen; False if
         Klaxon could not join (a private channel needs a person to invite it)."""
+
+    def invited_back(self, incident: Incident, inviter_id: str | None) -> None:
+        """A person invited Klaxon back into the unarchived (private) channel: say so
+        there, and how to reopen."""
 
     # Types, roles and checklists (PRODUCT.md §15)
     def type_changed(

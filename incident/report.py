@@ -1,6 +1,7 @@
 """The post-incident report: Markdown, a pure function of the incident, its records and the
 display names of the people in it (`markdown`); `for_incident` reads those records,
-`publish` refreshes the names from Slack and posts the report.
+`publish` (and `post`, when the incident is resolved) refreshes the names from Slack, posts
+the report in the incident's channel and records where (the Home tab links to it).
 
 Times are ISO-8601 UTC so the report reads the same wherever it is pasted. The four times
 (to detect, acknowledge, mitigate and resolve) are measured from when impact started, as
@@ -208,6 +209,14 @@ def publish(services, caller, incident_id: str) -> Done | NotFound:
     incident = incidents.get(incident_id)
     if incident is None:
         return NotFound(incident_id)
-    markdown_text = for_incident(incident, refresh_names=services.people.refresh_names)
-    services.surface.report_published(incident, markdown_text)
+    post(services, incident)
     return Done(incident)
+
+
+def post(services, incident) -> None:
+    """Post the report in the incident's channel (on resolution, and on `/incident report`)
+    and record where: the Home tab links to the report posted last."""
+    markdown_text = for_incident(incident, refresh_names=services.people.refresh_names)
+    ts = services.surface.report_published(incident, markdown_text)
+    if ts is not None:
+        incidents.update_fields(incident, report_channel_id=incident.channel_id, report_ts=ts)

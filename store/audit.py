@@ -38,7 +38,10 @@ ACTIONS = {
     "edit_timeline_denied": "a timeline edit by someone not lead, reporter or ack role",
     "incident_channel_archived": "[lifecycle] archived a resolved incident's channel",
     "incident_channel_archive_refused": "Slack refused to archive an incident's channel",
-    "incident_channel_unarchived": "a person unarchived an incident's channel; Klaxon rejoined",
+    "incident_channel_unarchived": (
+        "a person unarchived an incident's channel; Klaxon rejoined it (public) or was "
+        "invited back (private)"
+    ),
     # Refusals of the permissions without an action of their own above.
     "edit_denied": "a change to an incident's text by someone not allowed to",
     "take_lead_denied": "someone not allowed to tried to take the lead",

@@ -82,6 +82,9 @@ class Incident(BaseModel):
     next_archive_at = UTCDateTimeField(null=True)
     archived_at = UTCDateTimeField(null=True)
     archive_error = peewee.CharField(max_length=64, null=True)
+    # The post-incident report's message in Slack, last posted (the Home tab links to it).
+    report_channel_id = peewee.CharField(max_length=32, null=True)
+    report_ts = peewee.CharField(max_length=32, null=True)
 
     class Meta:
         table_name = "incident"

@@ -198,6 +198,9 @@ NOT_PERSONAL = {
         "checklist_ts",
         # Slack's error code when it refused to archive the channel.
         "archive_error",
+        # Where the report message is (a channel id and a message ts).
+        "report_channel_id",
+        "report_ts",
     },
     "timeline_event": {"kind", "message_ts", "permalink"},
     "follow_up": set(),

@@ -98,6 +98,9 @@ def test_archived_once_follow_ups_are_done_then_rejoined_and_reopened(
     assert run(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
     reopened = load(database_url)
     assert reopened.status == "monitoring" and reopened.next_archive_at is None
+    # The join's own member_joined_channel (Klaxon itself) said nothing more.
+    backs = [m for m in emulator.messages_in(incident.channel_id) if "Klaxon is back" in m.text]
+    assert len(backs) == 1
 
 
 def test_archive_after_max_archives_despite_open_follow_ups_but_never_an_open_incident(

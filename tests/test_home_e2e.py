@@ -100,7 +100,7 @@ def test_the_home_tab_lists_what_matters_to_the_viewer(world, emulator):
     assert "SEV2" in shown and "open for" in shown
     assert "Add a canary" in shown and "Fix the alerts" not in shown
     resolved = shown.split("Resolved in the last 14 days", 1)[1]
-    assert "INC-2" in resolved and "Search is slow" in resolved and "Post the report" in resolved
+    assert "INC-2" in resolved and "Search is slow" in resolved and "Open the report" in resolved
     assert "Secret" not in shown and "INC-4" not in shown and "Rotate the keys" not in shown
     view = emulator.home_views["UBOB"]
     assert view["type"] == "home" and len(view["blocks"]) <= 100

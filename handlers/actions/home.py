@@ -1,5 +1,5 @@
 """The buttons of Klaxon's Home tab: Declare incident, Open channel, Acknowledge, Mark done
-and Post the report. After acting, the person's Home tab is published again; answers go
+and Open the report. After acting, the person's Home tab is published again; answers go
 by direct message (a Home tab has no response_url)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from handlers.interaction import Interaction, of_action
-from incident import acknowledge, followups, report
+from incident import acknowledge, followups
 from incident.vocabulary import Permission
 from integrations.slack import declare_modal, home, replies
 from integrations.slack.client import error_code
@@ -17,11 +17,9 @@ log = structlog.get_logger("klaxon.home")
 
 
 def _refreshing(interaction: Interaction, reply):
-    def reply_with(outcome):
-        home.publish(interaction.services, interaction.user_id, interaction.request_id)
-        return reply(outcome)
-
-    return reply_with
+    return home.republishing(
+        interaction.services, [interaction.user_id], interaction.request_id, reply
+    )
 
 
 def acknowledge_clicked(ack, body: dict, action: dict, context) -> None:
@@ -46,18 +44,8 @@ def follow_up_done_clicked(ack, body: dict, action: dict, context) -> None:
     )
 
 
-def report_clicked(ack, body: dict, action: dict, context) -> None:
-    of_action(ack, body, context).run(
-        "home_report",
-        Permission.REPORT,
-        report.publish,
-        action.get("value") or "",
-        reply_with=replies.report_reply,
-    )
-
-
 def _open_declare_form(interaction: Interaction, trigger_id: str) -> None:
-    form = declare_modal.modal("", {}, types=interaction.services.config.types)
+    form = declare_modal.modal("", home.FROM_HOME, types=interaction.services.config.types)
     try:
         interaction.services.slack.views_open(trigger_id=trigger_id, view=form)
     except SlackApiError as error:
@@ -70,14 +58,15 @@ def declare_clicked(ack, body: dict, context) -> None:
     interaction.right_away("home_declare_form", _open_declare_form, body["trigger_id"])
 
 
-def open_channel_clicked(ack) -> None:
-    """A link button: Slack opens the channel; the click only needs its ack."""
+def link_clicked(ack) -> None:
+    """A link button (Open channel, Open the report): Slack opens the link; the click only
+    needs its ack."""
     ack()
 
 
 def register(app) -> None:
     app.action(home.ACK_ACTION)(acknowledge_clicked)
     app.action(home.FOLLOWUP_DONE_ACTION)(follow_up_done_clicked)
-    app.action(home.REPORT_ACTION)(report_clicked)
     app.action(home.DECLARE_ACTION)(declare_clicked)
-    app.action(home.OPEN_CHANNEL_ACTION)(open_channel_clicked)
+    app.action(home.OPEN_CHANNEL_ACTION)(link_clicked)
+    app.action(home.REPORT_LINK_ACTION)(link_clicked)

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.interaction import Interaction, of_command
 from handlers.status_page_form import open_form as open_status_page_form
 from incident import (
+    archiving,
     declare,
     followups,
     incident_roles,
@@ -34,6 +35,7 @@ from incident.access import Caller
 from incident.services import Services
 from incident.vocabulary import Changes, Permission
 from integrations.slack import (
+    archive,
     declare_modal,
     replies,
     runbook_replies,
@@ -141,6 +143,11 @@ def _in_incident(
             f"`/incident {word}` works inside an incident channel. Run it there, or "
             "`/incident-ack INC-42` from anywhere. `/incident help` lists everything."
         )
+    if archiving.left_out(incident):  # Slack still delivers the command; the reply goes
+        if not archive.is_member(services, incident):  # by response_url
+            return archive.invite_back_text(incident)
+        # Invited back while Klaxon was not listening: it is back now.
+        archiving.invited_back(services, channel_id=channel_id, inviter_id=None)
     return SUBCOMMANDS[sub.name].run(services, caller, str(incident.id), sub.value)
 
 

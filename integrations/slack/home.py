@@ -13,6 +13,7 @@ from incident.services import Services
 from incident.vocabulary import Actor, Permission
 from integrations.slack.blocks import STATUS_LABEL
 from integrations.slack.client import error_code
+from integrations.slack.home_reports import ReportLink, report_links
 from integrations.slack.text import escape, trim
 from settings.durations import humanize
 from store.fields import utcnow
@@ -21,10 +22,12 @@ from store.models import Incident
 log = structlog.get_logger("klaxon.home")
 
 DECLARE_ACTION = "home_declare"
+# In the declare modal's metadata when it was opened from the Home tab.
+FROM_HOME = {"from": "home"}
 ACK_ACTION = "home_acknowledge"
 OPEN_CHANNEL_ACTION = "home_open_channel"
 FOLLOWUP_DONE_ACTION = "home_followup_done"
-REPORT_ACTION = "home_report"
+REPORT_LINK_ACTION = "home_open_report"
 # Per list, so the tab stays within Slack's 100 blocks: 3 headers and the Declare button,
 # 2 blocks per open incident, 1 per follow-up and resolved incident, a "more" line each.
 SHOWN = 15
@@ -105,7 +108,23 @@ def _open_incident(incident: Incident, home: Home) -> list[dict]:
     return blocks
 
 
-def view(home: Home) -> dict:
+def _resolved_incident(incident: Incident, home: Home, link: ReportLink | None) -> dict:
+    line = (
+        f"*{incident.display_ref}* {escape(incident.title)} · {incident.severity} · "
+        f"resolved {humanize(home.now - incident.resolved_at)} ago"
+    )
+    if link is None or link.url is None:
+        return _section(line + (f"\n{link.why_not}" if link else ""))
+    block = _section(line)
+    block["accessory"] = _button(
+        "Open the report", REPORT_LINK_ACTION, str(incident.id), url=link.url
+    )
+    return block
+
+
+def view(home: Home, links: dict | None = None) -> dict:
+    """The Home tab; `links`: a ReportLink per resolved incident, by incident id."""
+    links = links or {}
     blocks: list[dict] = [
         _header("Klaxon"),
         {
@@ -132,21 +151,34 @@ def view(home: Home) -> dict:
     if not home.resolved:
         blocks.append(_section("_None._"))
     for incident in home.resolved[:SHOWN]:
-        block = _section(
-            f"*{incident.display_ref}* {escape(incident.title)} · {incident.severity} · "
-            f"resolved {humanize(home.now - incident.resolved_at)} ago"
-        )
-        block["accessory"] = _button("Post the report", REPORT_ACTION, str(incident.id))
-        blocks.append(block)
+        blocks.append(_resolved_incident(incident, home, links.get(incident.id)))
     blocks += _more(len(home.resolved))
     return {"type": "home", "blocks": blocks}
+
+
+def from_home(metadata: dict) -> bool:
+    """Whether the declare modal with this metadata was opened from the Home tab."""
+    return metadata.get("from") == FROM_HOME["from"]
+
+
+def republishing(services: Services, user_ids, request_id: str | None, reply):
+    """`reply_with(outcome)` for an interaction started from the Home tab: publish these
+    people's Home tabs again (once each), then answer with `reply(outcome)`."""
+
+    def reply_with(outcome):
+        for user_id in dict.fromkeys(u for u in user_ids if u):
+            publish(services, user_id, request_id)
+        return reply(outcome)
+
+    return reply_with
 
 
 def publish(services: Services, user_id: str, request_id: str | None = None) -> None:
     """Build the user's Home tab now and publish it."""
     caller = Caller(Actor(user_id=user_id), Permission.VIEW_HOME, request_id)
     home = home_for(services, caller, utcnow(), channel_members(services, user_id))
+    links = report_links(services, home.resolved[:SHOWN])
     try:
-        services.slack.views_publish(user_id=user_id, view=view(home))
+        services.slack.views_publish(user_id=user_id, view=view(home, links))
     except SlackApiError as error:
         log.warning("home_not_published", error=error_code(error))

@@ -130,8 +130,8 @@ class SlackSurface:
             incident,
             f":white_check_mark: {incident.display_ref} resolved by {by}.{resolution}\n"
             f"Time to acknowledge: *{to_ack}* · time to resolve: *{to_resolve}*\n"
-            "Next: `/incident report` for the post-incident report, `/incident followup …` "
-            "for action items.",
+            "The post-incident report follows; `/incident report` posts it again once the "
+            "root cause, timeline or follow-ups change (`/incident followup …` adds one).",
         )
         self._announce(
             incident,
@@ -155,12 +155,21 @@ class SlackSurface:
         )
         self.refreshed(incident)
 
-    def report_published(self, incident: Incident, markdown: str) -> None:
-        self._in_channel(
-            incident,
-            f"*Post-incident report for {incident.display_ref}* (Markdown, copy it "
-            f"into your docs):\n```\n{escape(trim(markdown, REPORT_MAX))}\n```",
-        )
+    def report_published(self, incident: Incident, markdown: str) -> str | None:
+        if not incident.channel_id:
+            return None
+        try:
+            posted = self._services.slack.chat_postMessage(
+                channel=incident.channel_id,
+                text=f"*Post-incident report for {incident.display_ref}* (Markdown, copy it "
+                f"into your docs):\n```\n{escape(trim(markdown, REPORT_MAX))}\n```",
+            )
+        except SlackApiError as error:
+            log.warning(
+                "report_post_failed", error=error_code(error), incident_ref=incident.display_ref
+            )
+            return None
+        return posted["ts"]
 
     def refreshed(self, incident: Incident) -> None:
         items = followups.of(incident)
@@ -292,6 +301,9 @@ class SlackSurface:
 
     def channel_unarchived(self, incident: Incident) -> bool:
         return archive.rejoin(self._services, incident)
+
+    def invited_back(self, incident: Incident, inviter_id: str | None) -> None:
+        archive.say_back(self._services, incident, inviter_id)
 
     def permalink(self, incident: Incident, message_ts: str) -> str | None:
         try:

@@ -179,6 +179,7 @@ class SlackEmulator:
         self.home_views: dict[str, dict] = {}
         self.pings: list[str] = []
         self.refusals: list[tuple[str, list[str]]] = []  # Block Kit Slack would refuse
+        self.withheld: list[dict] = []  # events about private channels the bot is not in
         self.connections: list = []
         self.connects = 0
         self.acks: dict[str, dict] = {}
@@ -615,8 +616,27 @@ class SlackEmulator:
             raise SlackError("method_not_supported_for_channel_type")
         if channel.is_archived:
             raise SlackError("is_archived")
-        channel.members.add(BOT_USER)
+        if BOT_USER not in channel.members:
+            channel.members.add(BOT_USER)
+            self._later(self._joined(channel, BOT_USER, inviter=None))
         return {"channel": self._channel_json(channel)}
+
+    def _joined(self, channel: Channel, user_id: str, *, inviter: str | None) -> dict:
+        event = {
+            "type": "member_joined_channel",
+            "user": user_id,
+            "channel": channel.id,
+            "channel_type": "G" if channel.is_private else "C",
+            "team": TEAM,
+            "event_ts": f"{time.time():.6f}",
+        }
+        return {**event, "inviter": inviter} if inviter else event
+
+    def _later(self, event: dict) -> None:
+        """An event a Web API call causes (as Slack sends it: after the call's answer), to
+        a connected bot; none is connected when a test calls the API itself."""
+        if self.connections:
+            threading.Thread(target=self.event, args=(event,), kwargs={"wait": False}).start()
 
     def api_conversations_archive(self, params):
         """Archive a channel; the bot is removed from it (a bot cannot unarchive)."""
@@ -1091,8 +1111,14 @@ class SlackEmulator:
         result = self.send_envelope("interactive", payload, **kwargs)
         return {**result, "response_url": response_url, "trigger_id": trigger_id}
 
-    def event(self, event: dict, **kwargs) -> dict:
-        """Deliver an Events API event (e.g. pin_added) over the socket."""
+    def event(self, event: dict, **kwargs) -> dict | None:
+        """Deliver an Events API event (e.g. pin_added) over the socket. An event about a
+        private channel reaches only its members, as in Slack: None (nothing delivered)
+        when the bot is not one."""
+        about = self.channels.get(event.get("channel") or event.get("channel_id") or "")
+        if about is not None and about.is_private and BOT_USER not in about.members:
+            self.withheld.append(event)
+            return None
         payload = {
             "token": "deprecated",
             "team_id": TEAM,
@@ -1199,18 +1225,36 @@ class SlackEmulator:
             channel.members.discard(BOT_USER)
 
     def unarchive(self, channel_id: str, *, user: str = "UALICE") -> None:
-        """A person unarchives a channel; Slack sends channel_unarchive (the bot is not
-        back in it: it has to join again)."""
+        """A person unarchives a channel; the bot is not back in it. Slack sends a public
+        channel's channel_unarchive to the whole workspace (the bot may join again); a
+        private channel's group_unarchive only to its members, so never to the bot."""
         with self.lock:
-            self.channels[channel_id].is_archived = False
+            channel = self.channels[channel_id]
+            channel.is_archived = False
+        kind = "group_unarchive" if channel.is_private else "channel_unarchive"
         self.event(
-            {
-                "type": "channel_unarchive",
-                "channel": channel_id,
-                "user": user,
-                "event_ts": f"{time.time():.6f}",
-            }
+            {"type": kind, "channel": channel_id, "user": user, "event_ts": f"{time.time():.6f}"}
         )
+
+    def invite(self, channel_id: str, user_id: str = BOT_USER, *, by: str = "UALICE") -> None:
+        """A member invites someone (`/invite @Klaxon` for the bot): Slack sends
+        member_joined_channel to the channel's members, the bot among them once it is in."""
+        with self.lock:
+            channel = self.channels[channel_id]
+            if channel.is_archived or by not in channel.members:
+                raise AssertionError(f"{by} cannot invite anyone to {channel.name}")
+            channel.members.add(user_id)
+        self.event(self._joined(channel, user_id, inviter=by))
+
+    def delete_by_person(self, channel_id: str, ts: str) -> None:
+        """A person deletes a message (chat.getPermalink then answers message_not_found)."""
+        with self.lock:
+            self.messages.remove(self.message(channel_id, ts))
+
+    def delete_channel(self, channel_id: str) -> None:
+        """An admin deletes a channel: it no longer exists for anyone (channel_not_found)."""
+        with self.lock:
+            del self.channels[channel_id]
 
     def pin(self, channel_id: str, text: str, *, user: str = "UALICE") -> Message:
         """A person posts a message and pins it; Slack sends pin_added."""
