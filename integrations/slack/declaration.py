@@ -19,8 +19,8 @@ from incident.privacy import is_private
 from incident.services import Services
 from integrations.slack import messages, runbook, status_page_summary
 from integrations.slack.client import SlackCode, error_code, find_channel
-from integrations.slack.surface import post_joining
 from integrations.slack.text import channel_name
+from integrations.slack.timed_posts import post_joining
 from store import due, incidents
 from store.fields import utcnow
 from store.models import Incident

@@ -2,9 +2,9 @@
 
 It owns the wording of the lines in the incident channel and the incidents channel, keeps
 the pinned summary and the announcement true (edited in place, never re-posted), and sends
-what time brings (escalations, nudges, reminders). Blocks come from `messages` and
-`nudge_messages`. A failed Slack call is logged, never raised: the incident is already
-saved; methods that return a bool say whether the message went out.
+what time brings (escalations, nudges, reminders: `timed_posts`). Blocks come from
+`messages` and `nudge_messages`. A failed Slack call is logged, never raised: the incident
+is already saved; methods that return a bool say whether the message went out.
 """
 
 from __future__ import annotations
@@ -15,23 +15,24 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from incident.due_times import RECONCILE_ATTEMPTS
-from incident.ports import Archiving, Change, Escalation
+from incident.ports import Archiving, Change
 from incident.privacy import is_private
 from incident.services import Services
 from incident.timeline import durations
 from incident.vocabulary import Actor, is_raised
 from integrations.slack import (
     archive,
+    declaration,
     messages,
-    nudge_messages,
     runbook,
     runbook_messages,
     status_page_summary,
 )
 from integrations.slack.blocks import channel_link
-from integrations.slack.client import SlackCode, error_code, find_channel
+from integrations.slack.client import error_code
 from integrations.slack.replies import direct_message
 from integrations.slack.text import escape, trim
+from integrations.slack.timed_posts import TimedPosts, post_joining
 from observability import metrics
 from settings.types import IncidentType
 from store import followups, pages
@@ -46,16 +47,13 @@ def mention(actor: Actor) -> str:
     return f"<@{actor.user_id}>" if actor.user_id else escape(actor.email or "someone")
 
 
-class SlackSurface:
+class SlackSurface(TimedPosts):
     def __init__(self, services: Services) -> None:
         self._services = services
 
     # ----- the declaration -----
 
     def build_place(self, incident: Incident, hold: Hold, *, resuming: bool) -> list[str]:
-        # Imported here: declaration's steps use post_joining from this module.
-        from integrations.slack import declaration
-
         return declaration.complete_setup(self._services, incident, hold, resuming=resuming)
 
     def declaration_completed(self, incident: Incident) -> None:
@@ -207,60 +205,6 @@ class SlackSurface:
                     incident_ref=incident.display_ref,
                 )
 
-    # ----- what time brought -----
-
-    def escalate(self, incident: Incident, target: str, escalation: Escalation) -> bool:
-        """`@group` is mentioned in the incidents channel, `#channel` is posted to, anything
-        else (a user id) gets a direct message."""
-        mention_text, channel = "", target
-        if target.startswith("@"):
-            group_id = self._services.people.group_id(target)
-            mention_text = f"<!subteam^{group_id}> " if group_id else f"{target} "
-            channel = self._services.config.incidents_channel
-        elif target.startswith("#"):
-            channel = target[1:]
-        blocks = nudge_messages.escalation_blocks(
-            incident,
-            level=escalation.level,
-            skipped=escalation.skipped,
-            repeat=escalation.repeat,
-            waited=escalation.waited,
-            mention=mention_text,
-        )
-        text = (
-            f"{mention_text}{incident.severity} {incident.display_ref} is not acknowledged after "
-            f"{escalation.waited} (escalation level {escalation.level})"
-        )
-        return self._timed_post(channel, text, blocks)
-
-    def nudge_lead(self, incident: Incident, waited: str) -> bool:
-        return self._timed_post(
-            incident.channel_id,
-            f"{incident.display_ref} has had no lead for {waited}",
-            nudge_messages.lead_nudge_blocks(incident, waited),
-        )
-
-    def nudge_update(self, incident: Incident, silence: str) -> bool:
-        return self._timed_post(
-            incident.channel_id,
-            f"{incident.display_ref} has had no update for {silence}",
-            nudge_messages.update_nudge_blocks(incident, silence),
-        )
-
-    def remind_follow_ups(self, incident: Incident, open_items: Sequence[FollowUp]) -> bool:
-        return self._timed_post(
-            incident.lead_id or incident.reporter_id,
-            nudge_messages.followup_reminder_text(incident, list(open_items)),
-        )
-
-    def _timed_post(self, channel: str, text: str, blocks=None) -> bool:
-        try:
-            post_joining(self._services, channel, text=text, blocks=blocks)
-            return True
-        except SlackApiError as error:
-            log.warning("timed_post_failed", channel=channel, error=error_code(error))
-            return False
-
     # ----- types, roles, checklists -----
 
     def type_changed(
@@ -357,20 +301,3 @@ def _steering(change: Change) -> str:
     if change.changed("lead_id"):
         parts.append(f"lead <@{after['lead_id']}>")
     return ", ".join(parts)
-
-
-def post_joining(services: Services, channel: str, **message):
-    """chat.postMessage to a channel by name or id, joining it first if Klaxon is not in it
-    (public channels only; a private one needs someone to /invite Klaxon)."""
-    try:
-        return services.slack.chat_postMessage(channel=channel, **message)
-    except SlackApiError as error:
-        if error_code(error) != SlackCode.NOT_IN_CHANNEL:
-            raise
-    found = find_channel(services.slack, channel)
-    if found is None:
-        raise SlackApiError(
-            "channel not found", {"ok": False, "error": SlackCode.CHANNEL_NOT_FOUND.value}
-        )
-    services.slack.conversations_join(channel=found["id"])
-    return services.slack.chat_postMessage(channel=channel, **message)
