@@ -131,6 +131,7 @@ def record(
         log.info("declaration_redelivered", incident_ref=incident.display_ref)
         return incident, None
     hold.incident_id = incident.id
+    services.surface.name_place(incident)
     log.info(
         "incident_declared",
         incident_id=str(incident.id),

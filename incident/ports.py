@@ -55,6 +55,10 @@ class Archiving:
 
 class IncidentSurface(Protocol):
     # The declaration
+    def name_place(self, incident: Incident) -> None:
+        """Reserve the name of the incident's place on its row, inside the declaration's
+        transaction (no call to Slack), so that building it starts with the channel."""
+
     def build_place(self, incident: Incident, hold: Hold, *, resuming: bool) -> list[str]:
         """Create what is missing of the incident's place (channel, invitations, pinned
         summary, announcement); returns the steps that failed, in the reporter's words."""

@@ -191,18 +191,40 @@ def _announces(services: Services, incident: Incident) -> bool:
     return services.config.announce_private or not is_private(incident)
 
 
+def _names(services: Services, incident: Incident):
+    """The channel names the incident may have, in order: `-2`, `-3`… after the first."""
+    # A private incident's channel is named for its ref: a channel's name shows in places
+    # its members do not control (invitations, links), its title must not.
+    title = "" if is_private(incident) else incident.title
+    for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+        yield channel_name(
+            services.config.channel_prefix,
+            incident.declared_at,
+            title,
+            incident.display_ref,
+            attempt,
+        )
+
+
+def _reserved(incident: Incident, name: str) -> bool:
+    return incident.channel_name == name or incidents.reserve_channel_name(incident, name)
+
+
+def reserve_name(services: Services, incident: Incident) -> None:
+    """Reserve the first free name for the channel, in the caller's transaction: the
+    declaration's, so the reservation costs no commit of its own before the channel.
+    Declarations reserve one at a time: their transactions queue on the ref counter's row
+    (on SQLite, on the database's write lock), so each sees the names taken before it."""
+    next((name for name in _names(services, incident) if _reserved(incident, name)), None)
+
+
 def _create_channel(services: Services, incident: Incident) -> None:
     """Create the channel under the first free name; each name is reserved on the row
     before Slack is asked, so a channel whose creation answer was lost can be recognised
     (and adopted) on the next try instead of leaving an orphan and creating `-2`."""
-    prefix = services.config.channel_prefix
-    # A private incident's channel is named for its ref: a channel's name shows in places
-    # its members do not control (invitations, links), its title must not.
-    title = "" if is_private(incident) else incident.title
     private = {"is_private": True} if is_private(incident) else {}
-    for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
-        name = channel_name(prefix, incident.declared_at, title, incident.display_ref, attempt)
-        if incident.channel_name != name and not incidents.reserve_channel_name(incident, name):
+    for name in _names(services, incident):
+        if not _reserved(incident, name):
             continue
         try:
             channel = services.slack.conversations_create(name=name, **private)["channel"]

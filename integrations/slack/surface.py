@@ -53,6 +53,9 @@ class SlackSurface(TimedPosts):
 
     # ----- the declaration -----
 
+    def name_place(self, incident: Incident) -> None:
+        declaration.reserve_name(self._services, incident)
+
     def build_place(self, incident: Incident, hold: Hold, *, resuming: bool) -> list[str]:
         return declaration.complete_setup(self._services, incident, hold, resuming=resuming)
 
