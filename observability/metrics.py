@@ -30,7 +30,7 @@ slack_retries = Counter(
 )
 interactions = Histogram(
     "klaxon_interaction_seconds",
-    "Time to handle (and acknowledge) a Slack interaction.",
+    "Time from a Slack interaction's arrival to its acknowledgement.",
     ["kind"],
     buckets=FAST_BUCKETS,
 )
