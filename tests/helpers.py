@@ -44,6 +44,15 @@ def wait_declared(emulator, command, timeout=10):
     )[-1]
 
 
+def in_channel(emulator, incident, text, user="UBOB") -> str:
+    """/incident <text> typed in the incident's channel by `user`; the answer they see."""
+    sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
+    [answer] = emulator.wait_for(
+        lambda: emulator.replies(sent["response_url"]), what=f"the answer to /incident {text}"
+    )
+    return answer["text"]
+
+
 def incidents_in(database_url):
     database = open_database(database_url)
     with database.connection_context():

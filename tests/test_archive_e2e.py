@@ -13,7 +13,7 @@ from store.db import open_database
 from store.models import AuditEvent, Incident, TimelineEvent
 from tests.daemon import BASE_CONFIG
 from tests.emulator.server import BOT_USER
-from tests.helpers import button, declare, wait_declared
+from tests.helpers import button, declare, in_channel, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -51,21 +51,13 @@ def declared(emulator, database_url, title="Checkout is down", ref=1) -> Inciden
     return load(database_url, ref)
 
 
-def run(emulator, incident, text, user="UBOB") -> str:
-    sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
-    [answer] = emulator.wait_for(
-        lambda: emulator.replies(sent["response_url"]), what=f"the answer to /incident {text}"
-    )
-    return answer["text"]
-
-
 def test_archived_once_follow_ups_are_done_then_rejoined_and_reopened(
     daemon_factory, emulator, database_url
 ):
     daemon_factory(config("1s", "1h"))
     incident = declared(emulator, database_url)
-    run(emulator, incident, "followup Alert on pool size")
-    run(emulator, incident, "resolve Pool resized")
+    in_channel(emulator, incident, "followup Alert on pool size")
+    in_channel(emulator, incident, "resolve Pool resized")
     resolved = load(database_url)
     emulator.wait_for(
         lambda: load(database_url).next_archive_at == resolved.resolved_at + timedelta(hours=1),
@@ -95,7 +87,9 @@ def test_archived_once_follow_ups_are_done_then_rejoined_and_reopened(
         what="the rejoin message",
     )
     emulator.wait_for(lambda: load(database_url).archived_at is None, what="unarchived")
-    assert run(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
+    assert (
+        in_channel(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
+    )
     reopened = load(database_url)
     assert reopened.status == "monitoring" and reopened.next_archive_at is None
     # The join's own member_joined_channel (Klaxon itself) said nothing more.
@@ -109,8 +103,8 @@ def test_archive_after_max_archives_despite_open_follow_ups_but_never_an_open_in
     daemon_factory(config("1s", "2s"))
     resolved = declared(emulator, database_url)
     still_open = declared(emulator, database_url, "Search is slow", ref=2)
-    run(emulator, resolved, "followup Alert on pool size")
-    run(emulator, resolved, "resolve Pool resized")
+    in_channel(emulator, resolved, "followup Alert on pool size")
+    in_channel(emulator, resolved, "resolve Pool resized")
     channel = emulator.channels[resolved.channel_id]
     emulator.wait_for(lambda: channel.is_archived, timeout=15, what="the archived channel")
     last = emulator.messages_in(resolved.channel_id)[-1].text
@@ -126,7 +120,7 @@ def test_a_refused_archive_is_recorded_and_not_retried(daemon_factory, emulator,
     daemon_factory(config("1s", "1h"))
     incident = declared(emulator, database_url)
     emulator.archive_by_person(incident.channel_id)
-    run(emulator, incident, "resolve Pool resized")
+    in_channel(emulator, incident, "resolve Pool resized")
     emulator.wait_for(
         lambda: load(database_url).archive_error == "already_archived",
         timeout=10,

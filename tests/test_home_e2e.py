@@ -17,7 +17,7 @@ from store.db import open_database
 from store.models import FollowUp, Incident
 from tests.daemon import BASE_CONFIG
 from tests.emulator.blockkit import validate_view
-from tests.helpers import declare, form_values, wait_declared
+from tests.helpers import declare, form_values, in_channel, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -59,12 +59,6 @@ def declared_private(emulator, database_url, title, ref, *, user) -> Incident:
     return load(database_url, ref)
 
 
-def run(emulator, incident, text, user) -> str:
-    sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
-    [answer] = emulator.wait_for(lambda: emulator.replies(sent["response_url"]))
-    return answer["text"]
-
-
 def home_text(emulator, user) -> str:
     return json.dumps(emulator.home_views.get(user, {}).get("blocks", []))
 
@@ -87,10 +81,10 @@ def world(daemon_factory, emulator, database_url):
     second = declared(emulator, database_url, "Search is slow", 2, lead="UCAROL")
     declared(emulator, database_url, "Emails are late", 3, lead="UERIN")
     secret = declared_private(emulator, database_url, "Secret breach at Acme", 4, user="UDAVE")
-    run(emulator, first, "followup Add a canary", "UBOB")
-    run(emulator, first, "followup Fix the alerts", "UALICE")
-    run(emulator, secret, "followup Rotate the keys", "UDAVE")
-    run(emulator, second, "resolve Reindexed", "UCAROL")
+    in_channel(emulator, first, "followup Add a canary", "UBOB")
+    in_channel(emulator, first, "followup Fix the alerts", "UALICE")
+    in_channel(emulator, secret, "followup Rotate the keys", "UDAVE")
+    in_channel(emulator, second, "resolve Reindexed", "UCAROL")
     return SimpleNamespace(first=first, second=second, secret=secret)
 
 

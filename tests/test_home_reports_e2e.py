@@ -13,7 +13,7 @@ import pytest
 from store.db import open_database
 from store.models import Incident
 from tests.daemon import BASE_CONFIG
-from tests.helpers import declare, form_values, wait_declared
+from tests.helpers import declare, form_values, in_channel, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -30,14 +30,6 @@ def declared(emulator, database_url, title, ref, *, lead="UBOB") -> Incident:
     command, _, _ = declare(emulator, title, lead=lead, severity="SEV2")
     wait_declared(emulator, command)
     return load(database_url, ref)
-
-
-def run(emulator, incident, text, user="UBOB") -> str:
-    sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
-    [answer] = emulator.wait_for(
-        lambda: emulator.replies(sent["response_url"]), what=f"the answer to /incident {text}"
-    )
-    return answer["text"]
 
 
 def reports_in(emulator, incident) -> list:
@@ -76,7 +68,7 @@ def test_the_report_is_posted_on_resolution_and_home_links_the_latest(
 ):
     daemon_factory(BASE_CONFIG)
     incident = declared(emulator, database_url, "Checkout is down", 1)
-    run(emulator, incident, "resolve Pool resized")
+    in_channel(emulator, incident, "resolve Pool resized")
     [posted] = emulator.wait_for(
         lambda: reports_in(emulator, incident), what="the report posted on resolution"
     )
@@ -96,8 +88,10 @@ def test_the_report_is_posted_on_resolution_and_home_links_the_latest(
     assert clicked["payload"] in (None, {}), "a link button only needs its ack"
 
     # A later /incident report (the root cause written since) becomes the linked one.
-    run(emulator, incident, "rootcause A config push emptied the pool")
-    assert run(emulator, incident, "report") == "The report for INC-1 is posted in the channel."
+    in_channel(emulator, incident, "rootcause A config push emptied the pool")
+    assert (
+        in_channel(emulator, incident, "report") == "The report for INC-1 is posted in the channel."
+    )
     first, latest = emulator.wait_for(
         lambda: len(reports_in(emulator, incident)) == 2 and reports_in(emulator, incident),
         what="the report posted again",
@@ -115,7 +109,7 @@ def test_a_report_home_cannot_link_is_said_plainly(daemon_factory, emulator, dat
     gone = declared(emulator, database_url, "Search is slow", 2)
     never = declared(emulator, database_url, "Emails are late", 3)
     for incident in (deleted, gone, never):
-        run(emulator, incident, "resolve Fixed")
+        in_channel(emulator, incident, "resolve Fixed")
         emulator.wait_for(lambda i=incident: reports_in(emulator, i), what="the report")
     emulator.wait_for(lambda: load(database_url, 3).report_ts, what="the reports recorded")
 

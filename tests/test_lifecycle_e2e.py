@@ -15,7 +15,7 @@ from store import audit
 from store.db import open_database
 from store.models import FollowUp, Incident, TimelineEvent
 from tests.daemon import BASE_CONFIG, ROOT
-from tests.helpers import button, declare, modal_values, wait_declared
+from tests.helpers import button, declare, in_channel, modal_values, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -45,15 +45,6 @@ def timeline(database_url) -> list[tuple[str, str]]:
     database = open_database(database_url)
     with database.connection_context():
         return [(e.kind, e.text) for e in TimelineEvent.select().order_by(TimelineEvent.id)]
-
-
-def run(emulator, incident, text, user="UBOB") -> str:
-    """/incident <text> typed in the incident channel; returns the ephemeral answer."""
-    sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
-    [answer] = emulator.wait_for(
-        lambda: emulator.replies(sent["response_url"]), what=f"the answer to /incident {text}"
-    )
-    return answer["text"]
 
 
 def summary(emulator, incident):
@@ -116,7 +107,7 @@ def test_the_update_modal_refuses_inline(incident, emulator, database_url):
     assert "Only the lead, the reporter" in refused["payload"]["errors"]["severity"]
     assert load(database_url).severity == "SEV3"
 
-    run(emulator, incident, "status monitoring")
+    in_channel(emulator, incident, "status monitoring")
     clicked = emulator.click(
         "incident_update", str(incident.id), user="UBOB", message=summary(emulator, incident)
     )
@@ -134,22 +125,29 @@ def test_the_update_modal_refuses_inline(incident, emulator, database_url):
 
 
 def test_keyboard_commands(incident, emulator, database_url):
-    assert run(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
-    assert run(emulator, incident, "sev 1") == "INC-1: severity is now *SEV1*."
+    assert (
+        in_channel(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
+    )
+    assert in_channel(emulator, incident, "sev 1") == "INC-1: severity is now *SEV1*."
     assert any("raised to *SEV1*" in t for t in announcements(emulator))
-    assert run(emulator, incident, "lead <@UCAROL|carol>") == "INC-1: <@UCAROL> is now the lead."
+    assert (
+        in_channel(emulator, incident, "lead <@UCAROL|carol>")
+        == "INC-1: <@UCAROL> is now the lead."
+    )
     emulator.wait_for(
         lambda: "UCAROL" in emulator.channels[incident.channel_id].members,
         what="the new lead invited",
     )
-    assert run(emulator, incident, "title Checkout <!channel> down") == "INC-1: title updated."
-    assert run(emulator, incident, "summary Payments API returns 500s").endswith(
+    assert (
+        in_channel(emulator, incident, "title Checkout <!channel> down") == "INC-1: title updated."
+    )
+    assert in_channel(emulator, incident, "summary Payments API returns 500s").endswith(
         "description updated."
     )
-    assert run(emulator, incident, "impact All EU card payments").endswith("impact updated.")
-    assert run(emulator, incident, "note DB failover started") == "INC-1: update posted."
-    assert run(emulator, incident, "followup Alert on 5xx") == "Follow-up added to INC-1."
-    assert run(emulator, incident, "sev 1") == "Nothing to change: INC-1 already has that."
+    assert in_channel(emulator, incident, "impact All EU card payments").endswith("impact updated.")
+    assert in_channel(emulator, incident, "note DB failover started") == "INC-1: update posted."
+    assert in_channel(emulator, incident, "followup Alert on 5xx") == "Follow-up added to INC-1."
+    assert in_channel(emulator, incident, "sev 1") == "Nothing to change: INC-1 already has that."
 
     fresh = load(database_url)
     assert (fresh.status, fresh.severity, fresh.lead_id) == ("monitoring", "SEV1", "UCAROL")
@@ -164,13 +162,13 @@ def test_keyboard_commands(incident, emulator, database_url):
 
 
 def test_keyboard_errors_and_help(incident, emulator, database_url):
-    assert run(emulator, incident, "sev 9").startswith("Use `/incident sev 1`")
-    assert run(emulator, incident, "status open") == "An incident cannot go back to open."
-    assert run(emulator, incident, "status sideways").startswith("Use `/incident status")
-    assert run(emulator, incident, "lead bob").startswith("Use `/incident lead @person`")
-    assert run(emulator, incident, "note").startswith("Write the text after it")
-    assert run(emulator, incident, "report now").endswith("takes nothing after it.")
-    assert "/incident followup" in run(emulator, incident, "help")
+    assert in_channel(emulator, incident, "sev 9").startswith("Use `/incident sev 1`")
+    assert in_channel(emulator, incident, "status open") == "An incident cannot go back to open."
+    assert in_channel(emulator, incident, "status sideways").startswith("Use `/incident status")
+    assert in_channel(emulator, incident, "lead bob").startswith("Use `/incident lead @person`")
+    assert in_channel(emulator, incident, "note").startswith("Write the text after it")
+    assert in_channel(emulator, incident, "report now").endswith("takes nothing after it.")
+    assert "/incident followup" in in_channel(emulator, incident, "help")
 
     outside = emulator.slash_command("/incident", "note hello", channel="CGENERAL")
     [answer] = emulator.wait_for(lambda: emulator.replies(outside["response_url"]))
@@ -182,19 +180,24 @@ def test_keyboard_errors_and_help(incident, emulator, database_url):
 
 
 def test_who_may_steer(incident, emulator, database_url):
-    refusal = run(emulator, incident, "sev 1", user="UCAROL")
+    refusal = in_channel(emulator, incident, "sev 1", user="UCAROL")
     assert refusal.startswith("Only the lead, the reporter or a holder of the ops_admin role")
-    assert run(emulator, incident, "note Seeing it too", user="UCAROL") == "INC-1: update posted."
-    assert run(emulator, incident, "sev 2", user="UALICE").endswith("*SEV2*."), "the reporter"
-    assert run(emulator, incident, "sev 1", user="UDAVE").endswith("*SEV1*."), "ops role"
+    assert (
+        in_channel(emulator, incident, "note Seeing it too", user="UCAROL")
+        == "INC-1: update posted."
+    )
+    assert in_channel(emulator, incident, "sev 2", user="UALICE").endswith("*SEV2*."), (
+        "the reporter"
+    )
+    assert in_channel(emulator, incident, "sev 1", user="UDAVE").endswith("*SEV1*."), "ops role"
     database = open_database(database_url)
     with database.connection_context():
         assert [e.actor_id for e in audit.events("incident_change_denied")] == ["UCAROL"]
 
 
 def test_resolve_and_reopen(incident, emulator, database_url):
-    run(emulator, incident, "status acknowledged")
-    answer = run(emulator, incident, "resolve Rolled back the deploy")
+    in_channel(emulator, incident, "status acknowledged")
+    answer = in_channel(emulator, incident, "resolve Rolled back the deploy")
     assert answer == "INC-1: status is now *resolved*."
     fresh = load(database_url)
     assert fresh.status == "resolved" and fresh.resolved_at is not None
@@ -211,7 +214,9 @@ def test_resolve_and_reopen(incident, emulator, database_url):
     announcement = emulator.message("CINCIDENTS", fresh.announcement_ts)
     assert not [b for b in announcement.blocks if b["type"] == "actions"]
 
-    assert run(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
+    assert (
+        in_channel(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
+    )
     assert load(database_url).resolved_at is None
     assert any("INC-1 reopened" in t for t in announcements(emulator))
     assert "reopened" in [kind for kind, _ in timeline(database_url)]
@@ -299,12 +304,14 @@ def test_events_klaxon_does_not_use_are_acknowledged_quietly(running, emulator):
 
 
 def test_the_report(incident, emulator, database_url, tmp_path):
-    run(emulator, incident, "note Failing over")
-    run(emulator, incident, "followup Alert earlier")
+    in_channel(emulator, incident, "note Failing over")
+    in_channel(emulator, incident, "followup Alert earlier")
     emulator.pin(incident.channel_id, "Runbook step 4")
     emulator.wait_for(lambda: any(k == "pin" for k, _ in timeline(database_url)))
-    run(emulator, incident, "resolve Failover done")
-    assert run(emulator, incident, "report") == "The report for INC-1 is posted in the channel."
+    in_channel(emulator, incident, "resolve Failover done")
+    assert (
+        in_channel(emulator, incident, "report") == "The report for INC-1 is posted in the channel."
+    )
     # Posted when it was resolved, then again by /incident report.
     _, posted = [t for t in channel_texts(emulator, incident) if "Post-incident report" in t]
     for part in (
@@ -380,9 +387,9 @@ def test_later_announcements_go_to_the_announcement_by_channel_id(incident, emul
     renamed incidents channel does not lose them."""
     assert incident.announcement_channel_id == "CINCIDENTS"
     emulator.channels["CINCIDENTS"].name = "incidents-2026"
-    run(emulator, incident, "sev 1")
-    run(emulator, incident, "resolve Rolled back")
-    run(emulator, incident, "status monitoring")
+    in_channel(emulator, incident, "sev 1")
+    in_channel(emulator, incident, "resolve Rolled back")
+    in_channel(emulator, incident, "status monitoring")
     needles = ("raised to *SEV1*", "INC-1 resolved after", "INC-1 reopened (")
     calls = emulator.wait_for(
         lambda: (
@@ -411,7 +418,7 @@ def test_without_an_announcement_the_configured_channel_is_joined(
     incidents_channel.members.discard("UKLAXONBOT")
     incident = load(database_url)
     assert incident.announcement_channel_id is None
-    run(emulator, incident, "sev 1")
+    in_channel(emulator, incident, "sev 1")
     emulator.wait_for(
         lambda: any("raised to *SEV1*" in t for t in announcements(emulator)),
         what="the raised severity in #incidents",

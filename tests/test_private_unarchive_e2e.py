@@ -13,7 +13,7 @@ from store.db import open_database
 from store.models import AuditEvent, Incident
 from tests.daemon import BASE_CONFIG
 from tests.emulator.server import BOT_USER
-from tests.helpers import form_values, wait_declared
+from tests.helpers import form_values, in_channel, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -51,21 +51,13 @@ def declared_private(emulator, database_url, user="UDAVE") -> Incident:
     return load(database_url)
 
 
-def run(emulator, incident, text, user="UDAVE") -> str:
-    sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
-    [answer] = emulator.wait_for(
-        lambda: emulator.replies(sent["response_url"]), what=f"the answer to /incident {text}"
-    )
-    return answer["text"]
-
-
 def archived_then_unarchived(emulator, database_url):
     """A private incident resolved, its channel archived by Klaxon, then unarchived by a
     person: Klaxon is not in it and was not told."""
     incident = declared_private(emulator, database_url)
     channel = emulator.channels[incident.channel_id]
     assert channel.is_private
-    run(emulator, incident, "resolve Keys rotated")
+    in_channel(emulator, incident, "resolve Keys rotated", user="UDAVE")
     emulator.wait_for(lambda: channel.is_archived, timeout=10, what="the archived channel")
     last = emulator.messages_in(incident.channel_id)[-1].text
     assert "unarchive it, then `/invite @Klaxon` here" in last
@@ -88,7 +80,7 @@ def test_a_person_invites_klaxon_back_and_reopens_the_incident(
     incident, channel = archived_then_unarchived(emulator, database_url)
     assert channel.is_archived is False
 
-    said = run(emulator, incident, "status monitoring")
+    said = in_channel(emulator, incident, "status monitoring", user="UDAVE")
     assert INVITE in said and "INC-1" in said
     assert load(database_url).status == "resolved", "nothing changed while Klaxon is out"
 
@@ -98,7 +90,10 @@ def test_a_person_invites_klaxon_back_and_reopens_the_incident(
     assert "(invited by <@UDAVE>)" in back and "`/incident status monitoring`" in back
     emulator.wait_for(lambda: load(database_url).archived_at is None, what="no longer archived")
 
-    assert run(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
+    assert (
+        in_channel(emulator, incident, "status monitoring", user="UDAVE")
+        == "INC-1: status is now *monitoring*."
+    )
     assert load(database_url).status == "monitoring"
     assert "reopened" in emulator.messages_in(incident.channel_id)[-1].text
     assert len(back_messages(emulator, incident)) == 1
@@ -116,7 +111,10 @@ def test_a_command_finds_klaxon_invited_back_while_it_was_not_listening(
     with emulator.lock:  # invited while the daemon was away: the event never reached it
         channel.members.add(BOT_USER)
 
-    assert run(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
+    assert (
+        in_channel(emulator, incident, "status monitoring", user="UDAVE")
+        == "INC-1: status is now *monitoring*."
+    )
     assert len(back_messages(emulator, incident)) == 1
     fresh = load(database_url)
     assert fresh.archived_at is None and fresh.status == "monitoring"

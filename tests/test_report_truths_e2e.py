@@ -15,7 +15,7 @@ from store.db import open_database
 from store.fields import utcnow
 from store.models import Incident, PersonName
 from tests.daemon import BASE_CONFIG, ROOT
-from tests.helpers import declare, modal_values, wait_declared
+from tests.helpers import declare, in_channel, modal_values, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +37,6 @@ def load(database_url) -> Incident:
     database = open_database(database_url)
     with database.connection_context():
         return Incident.get(Incident.ref == 1)
-
-
-def run(emulator, incident, text, user="UBOB") -> str:
-    sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
-    [answer] = emulator.wait_for(
-        lambda: emulator.replies(sent["response_url"]), what=f"the answer to /incident {text}"
-    )
-    return answer["text"]
 
 
 def open_form(emulator, incident, action_id: str, user="UBOB") -> dict:
@@ -91,12 +83,12 @@ def test_the_update_modal_records_impact_start_within_the_accepted_range(
 
 
 def test_root_cause_times_and_names_reach_the_report(incident, emulator, database_url, tmp_path):
-    assert run(emulator, incident, "rootcause").startswith("Write the text after it")
-    said = run(emulator, incident, "rootcause A config push by <@UCAROL> emptied the pool")
+    assert in_channel(emulator, incident, "rootcause").startswith("Write the text after it")
+    said = in_channel(emulator, incident, "rootcause A config push by <@UCAROL> emptied the pool")
     assert said == "INC-1: root cause updated."
     assert load(database_url).root_cause.startswith("A config push by")
-    run(emulator, incident, "status monitoring")
-    run(emulator, incident, "followup Alert on pool size", user="UCAROL")
+    in_channel(emulator, incident, "status monitoring")
+    in_channel(emulator, incident, "followup Alert on pool size", user="UCAROL")
 
     view = open_form(emulator, incident, "incident_resolve", user="UDAVE")
     [field] = [b for b in view["blocks"] if b.get("block_id") == "root_cause"]
@@ -109,7 +101,9 @@ def test_root_cause_times_and_names_reach_the_report(incident, emulator, databas
     emulator.wait_for(lambda: load(database_url).status == "resolved", what="the resolution")
     assert load(database_url).root_cause == "A config push emptied the pool"
 
-    assert run(emulator, incident, "report") == "The report for INC-1 is posted in the channel."
+    assert (
+        in_channel(emulator, incident, "report") == "The report for INC-1 is posted in the channel."
+    )
     # Posted when it was resolved, then again by /incident report: the latter is read.
     _, posted = emulator.wait_for(
         lambda: (

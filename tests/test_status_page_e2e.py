@@ -14,7 +14,7 @@ from integrations.slack.declare_choices import PRIVATE_VALUE
 from store.db import open_database
 from store.models import AuditEvent, Incident, TimelineEvent
 from tests.daemon import ROOT
-from tests.helpers import button, declare, modal_values, wait_declared
+from tests.helpers import button, declare, in_channel, modal_values, wait_declared
 from tests.ports import free_port
 from tests.status_page_helpers import PUBLIC_PATHS, config, get, wait_page
 
@@ -59,14 +59,6 @@ def load(database_url, ref=1) -> Incident:
     database = open_database(database_url)
     with database.connection_context():
         return Incident.get(Incident.ref == ref)
-
-
-def run(emulator, incident, text, user="UBOB") -> str:
-    sent = emulator.slash_command("/incident", text, user=user, channel=incident.channel_id)
-    [answer] = emulator.wait_for(
-        lambda: emulator.replies(sent["response_url"]), what=f"the answer to /incident {text}"
-    )
-    return answer["text"]
 
 
 def summary(emulator, incident):
@@ -176,14 +168,16 @@ def test_publishing_from_the_form_reaches_every_public_surface(incident, emulato
 def test_resolving_from_the_keyboard_says_the_page_is_still_open(incident, emulator, port):
     first_publish(emulator, incident)
     wait_page(port, lambda a: "Elevated API errors" in a.text, what="the publish")
-    answer = run(emulator, incident, "resolve Rolled back")
+    answer = in_channel(emulator, incident, "resolve Rolled back")
     assert "still open on the status page" in answer
     assert get(port, "/api/v2/incidents/unresolved.json").json()["incidents"] != []
 
 
 def test_further_updates_and_resolution(incident, emulator, database_url, port):
     first_publish(emulator, incident)
-    answer = run(emulator, incident, "statuspage monitoring API=degraded A fix is rolling out.")
+    answer = in_channel(
+        emulator, incident, "statuspage monitoring API=degraded A fix is rolling out."
+    )
     assert "monitoring · API degraded performance" in answer
     page = wait_page(port, lambda a: "A fix is rolling out." in a.text, what="the further update")
     assert page.text.index("A fix is rolling out.") < page.text.index("We have found the cause")
@@ -192,7 +186,7 @@ def test_further_updates_and_resolution(incident, emulator, database_url, port):
     assert public["monitoring_at"] is not None
 
     # A message alone keeps the status and components.
-    assert "monitoring · API degraded performance" in run(
+    assert "monitoring · API degraded performance" in in_channel(
         emulator, incident, "statuspage Still watching."
     )
 
@@ -228,9 +222,9 @@ def test_further_updates_and_resolution(incident, emulator, database_url, port):
 
 
 def test_nothing_internal_reaches_the_page(incident, emulator, port):
-    run(emulator, incident, f"note {INTERNAL['note']}")
+    in_channel(emulator, incident, f"note {INTERNAL['note']}")
     first_publish(emulator, incident)
-    run(emulator, incident, "statuspage Payments=major Payments are failing too.")
+    in_channel(emulator, incident, "statuspage Payments=major Payments are failing too.")
     wait_page(port, lambda a: "Payments are failing too." in a.text, what="the second update")
     public_id = get(port, "/api/v2/incidents.json").json()["incidents"][0]["id"]
     responses = {path: get(port, path).text for path in (*PUBLIC_PATHS, f"/incidents/{public_id}")}
@@ -255,7 +249,7 @@ def test_nothing_internal_reaches_the_page(incident, emulator, port):
 
 
 def test_only_the_lead_reporter_and_ack_role_may_publish(incident, emulator, database_url, port):
-    answer = run(emulator, incident, "statuspage Trying to publish", user="UCAROL")
+    answer = in_channel(emulator, incident, "statuspage Trying to publish", user="UCAROL")
     assert "Only the lead, the reporter or a holder of the ops_admin role" in answer
     sent = emulator.slash_command(
         "/incident", "statuspage", user="UCAROL", channel=incident.channel_id
@@ -273,22 +267,22 @@ def test_only_the_lead_reporter_and_ack_role_may_publish(incident, emulator, dat
     done = publish_with_form(emulator, incident, user="UDAVE", message="Looking into it.")
     assert done["ack"]["payload"] == {}
     wait_page(port, lambda a: "Looking into it." in a.text, what="dave's publish")
-    assert "Updated" in run(emulator, incident, "statuspage Still looking.", user="UALICE")
+    assert "Updated" in in_channel(emulator, incident, "statuspage Still looking.", user="UALICE")
 
 
 def test_bad_input_is_refused_or_escaped(incident, emulator, port):
-    assert "not on the status page yet" in run(emulator, incident, "statuspage Hello")
+    assert "not on the status page yet" in in_channel(emulator, incident, "statuspage Hello")
     first_publish(emulator, incident)
-    unknown = run(emulator, incident, "statuspage Databse=major The database is slow")
+    unknown = in_channel(emulator, incident, "statuspage Databse=major The database is slow")
     assert "no component “Databse”" in unknown and "API, Dashboard, Payments" in unknown
-    assert "is not an impact" in run(emulator, incident, "statuspage API=broken x")
-    long = run(emulator, incident, "statuspage " + "x" * 10_000)
+    assert "is not an impact" in in_channel(emulator, incident, "statuspage API=broken x")
+    long = in_channel(emulator, incident, "statuspage " + "x" * 10_000)
     assert "under 2,000 characters" in long
 
     nasty = '<script>alert("pwned")</script> &amp; &lt;b&gt; مرحبا بالعالم'
     # Slack sends command text with &, < and > as entities (should_escape).
     as_sent = nasty.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    assert "Updated" in run(emulator, incident, f"statuspage {as_sent}")
+    assert "Updated" in in_channel(emulator, incident, f"statuspage {as_sent}")
     page = wait_page(port, lambda a: "مرحبا بالعالم" in a.text, what="the nasty update")
     assert "<script>alert" not in page.text
     assert (
@@ -359,7 +353,7 @@ def test_a_private_incident_is_never_published(running, emulator, database_url, 
     wait_declared(emulator, command)
     incident = load(database_url)
     assert incident.private
-    refused = run(emulator, incident, "statuspage investigating API=major Looking into it.")
+    refused = in_channel(emulator, incident, "statuspage investigating API=major Looking into it.")
     assert "is private: a private incident never goes on the public status page" in refused
     sent = emulator.slash_command(
         "/incident", "statuspage", user="UBOB", channel=incident.channel_id
