@@ -37,9 +37,10 @@ def new_request_id() -> str:
 class Background:
     """Slow work that must not hold up the 3-second acknowledgement to Slack.
 
-    Listeners `ack()` and hand the rest here. Each task runs in a database connection of
-    its own, with the caller's log context (request id, user), and never raises: a failure
-    is logged with its traceback and the pool keeps going.
+    Listeners `ack()` and hand the rest here. Each task runs with a database connection of
+    its own (opened at its first query, closed when it ends), with the caller's log
+    context (request id, user), and never raises: a failure is logged with its traceback
+    and the pool keeps going.
     """
 
     def __init__(self, database: peewee.Database, workers: int) -> None:
@@ -68,8 +69,7 @@ class Background:
         def run() -> None:
             with structlog.contextvars.bound_contextvars(**context):
                 try:
-                    with self._database.connection_context():
-                        task(*args, **kwargs)
+                    task(*args, **kwargs)
                 except (peewee.OperationalError, peewee.InterfaceError) as error:
                     # The database is away (restarting, failing over). Nothing was
                     # half-written: each unit of work is one transaction.
@@ -78,6 +78,8 @@ class Background:
                         on_database_error()
                 except Exception:
                     log.exception("background_task_failed", task=name)
+                finally:
+                    self._close_connection()
 
         pool = self._right_away if right_away else self._pool
         held = getattr(self._holding, "tasks", None)
@@ -85,6 +87,17 @@ class Background:
             pool.submit(run)
         else:
             held.append((pool, run))
+
+    def _close_connection(self) -> None:
+        """Close the connection a task opened, if it opened one: a task connects at its
+        first query (Peewee's autoconnect), so one that only calls Slack (a modal to open,
+        a reply) costs no connection, which on SQLite is a file opened with its pragmas
+        and on PostgreSQL a round trip to check the pooled connection."""
+        try:
+            if not self._database.is_closed():
+                self._database.close()
+        except peewee.PeeweeException:
+            log.exception("database_close_failed")
 
     @contextlib.contextmanager
     def holding(self) -> Iterator[None]:
