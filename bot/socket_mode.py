@@ -55,15 +55,21 @@ def interaction_kind(body: dict) -> str:
     return kind
 
 
+# Interactive payloads whose ack is empty whatever the listener decides. Not here: a
+# modal submission (its ack may carry the form's errors) and an options request
+# (block_suggestion: its ack carries the options), nor any kind Klaxon has not met.
+EMPTY_ACK_INTERACTIONS = frozenset({"block_actions", "message_action", "shortcut", "view_closed"})
+
+
 def acked_on_arrival(kind: str | None, payload: object) -> bool:
-    """Whether an envelope's ack is empty whatever its listener does: everything but a
-    modal submission (and Socket Mode's own messages, which are not acked)."""
+    """Whether an envelope's ack is empty whatever its listener does: slash commands,
+    events, clicks and shortcuts (not Socket Mode's own messages, which are not acked)."""
     if kind in ("slash_commands", "events_api"):
         return True
     return (
         kind == "interactive"
         and isinstance(payload, dict)
-        and payload.get("type") != ("view_submission")
+        and payload.get("type") in EMPTY_ACK_INTERACTIONS
     )
 
 

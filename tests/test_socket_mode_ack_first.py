@@ -13,7 +13,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.socket_mode import AckFirstSocketModeHandler
+from bot.socket_mode import AckFirstSocketModeHandler, acked_on_arrival
 from incident.services import Background
 from tests.emulator.server import APP_TOKEN, BOT_TOKEN
 
@@ -155,3 +155,21 @@ def test_after_an_interaction_work_starts_at_once_again(emulator, background):
     background.submit("tick", lambda: None)  # the scheduler's, say: no ack to wait for
 
     assert background.given == ["pool"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload_type", "on_arrival"),
+    [
+        ("slash_commands", None, True),
+        ("events_api", None, True),
+        ("interactive", "block_actions", True),
+        ("interactive", "message_action", True),
+        ("interactive", "view_submission", False),  # the form's errors ride on its ack
+        ("interactive", "block_suggestion", False),  # the options ride on its ack
+        ("interactive", "something_new", False),
+        ("hello", None, False),
+    ],
+)
+def test_which_envelopes_are_acked_on_arrival(kind, payload_type, on_arrival):
+    payload = {"type": payload_type} if payload_type else {}
+    assert acked_on_arrival(kind, payload) is on_arrival
