@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import compileall
+import os
 import tomllib
 from pathlib import Path
 
@@ -101,15 +102,29 @@ def emulator(reaper):
     assert not slack.refusals, f"Slack would refuse what Klaxon sent: {slack.refusals}"
 
 
+@pytest.fixture(scope="session")
+def launcher():
+    """Forks the test daemons with their imports done (tests/launcher.py), one per worker;
+    None with KLAXON_TEST_FRESH_DAEMONS=1 (each daemon a fresh `python -m bot`)."""
+    if os.environ.get("KLAXON_TEST_FRESH_DAEMONS") == "1":
+        yield None
+        return
+    from tests.launcher import Launcher
+
+    launcher = Launcher()
+    yield launcher
+    launcher.close()
+
+
 @pytest.fixture
-def daemon_factory(emulator, database_url, tmp_path, reaper, request):
+def daemon_factory(emulator, database_url, tmp_path, reaper, launcher, request):
     """Start daemons against the emulator and this test's database; all are stopped after."""
     from tests.daemon import BASE_CONFIG, Daemon
 
     started = []
 
     def start(config: str = BASE_CONFIG, env: dict | None = None, wait: bool = True) -> Daemon:
-        daemon = Daemon(emulator, database_url, tmp_path, config=config, env=env)
+        daemon = Daemon(emulator, database_url, tmp_path, config=config, env=env, launcher=launcher)
         started.append(daemon)
         return daemon.start(wait=wait)
 
