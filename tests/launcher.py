@@ -13,7 +13,8 @@ daemon as a fresh `python -m bot` instead, as `make demo` always does.
 The launcher forks twice and the middle process exits at once, so the daemon is orphaned
 and adopted by the pytest worker, which has made itself a child subreaper: the worker
 signals the daemon and waits for its exit status as for a child of its own
-(`LaunchedProcess`, with the part of `subprocess.Popen` the tests use).
+(`LaunchedProcess`, with the part of `subprocess.Popen` the tests use). In `ps` a forked
+daemon keeps the launcher's command line, `python -m tests.launcher`.
 """
 
 from __future__ import annotations
