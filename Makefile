@@ -41,9 +41,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports --no-logo
 
 # Parallel workers (pytest-xdist), each with its own emulators and PostgreSQL server. The
-# end-to-end tests mostly wait on the daemon, so a 2-core machine runs 3 well; tests go out
-# two at a time, longest first (see tests/conftest.py), so workers finish together.
-TEST_WORKERS ?= 3
+# end-to-end tests mostly wait on the daemon, so a 2-core machine runs 4 well (faster than
+# 3: docs/performance.md); tests go out two at a time, longest first (see
+# tests/conftest.py), so workers finish together.
+TEST_WORKERS ?= 4
 
 # The browser test of the status page drives Debian's Chromium and chromedriver (we run as
 # root; a browser downloaded at run time would be unreachable).

@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import structlog
 from slack_bolt import App
@@ -56,8 +57,10 @@ from scheduler import start as start_scheduler
 from settings.config import Config
 from settings.errors import ConfigError, StartupError
 from store import db, due, incidents, migrate
-from web.server import OperatorServer, application
 from web.status_page.process import StatusPageProcess
+
+if TYPE_CHECKING:
+    from web.server import OperatorServer
 
 log = structlog.get_logger("klaxon")
 
@@ -185,6 +188,9 @@ def _start_http(services: Services, handler) -> OperatorServer | None:
     config = services.config
     if config.http_port == 0:
         return None
+    # falcon, waitress and PyJWT (with cryptography): imported only when serving HTTP.
+    from web.server import OperatorServer, application
+
     metrics.watch_open_incidents(services.database, incidents.count_open)
     try:
         server = OperatorServer(

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-_DURATION = re.compile(r"(\d+)\s*([smhd])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"(\d+)\s*(ms|[smhd])")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 # Durations are added to today's date (due times, purge cut-offs), so they must stay well
 # inside what a datetime can hold; a century is more than any setting needs.
 MAX_DURATION = timedelta(days=36500)
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse "45s", "5m", "2h", "1d" or a compound such as "1h30m", up to MAX_DURATION."""
+    """Parse "45s", "5m", "2h", "1d" or a compound such as "1h30m", up to MAX_DURATION.
+    Milliseconds ("250ms") are for what runs often, such as the scheduler's tick in tests."""
     if not isinstance(text, str):
         raise ValueError(f"expected a duration such as '5m', got {text!r}")
     compact = text.strip().lower()

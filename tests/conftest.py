@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import compileall
+import os
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from store import migrate
@@ -11,6 +16,21 @@ BACKENDS = ("sqlite", "postgresql")
 # The modules whose tests take tens of seconds each (schemathesis runs, timed work that
 # waits for real seconds to pass).
 SLOWEST = ("test_openapi.py", "test_timed_e2e.py")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """Compile the product once, before any test daemon starts. Every daemon is a fresh
+    interpreter; where PYTHONDONTWRITEBYTECODE is set, each would otherwise compile every
+    module it imports (about 0.2 s of CPU per start, hundreds of starts per run). The flag
+    only stops Python from writing what it compiled: it still reads what is there."""
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller has done it
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for package in project["tool"]["importlinter"]["root_packages"]:
+        compileall.compile_dir(ROOT / package, quiet=1)
 
 
 def pytest_collection_modifyitems(items):
@@ -48,11 +68,17 @@ def postgres_server(reaper):
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path):
+def database_url(request, tmp_path, reaper):
     """A fresh, empty database on each backend."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'klaxon.db'}"
-    return request.getfixturevalue("postgres_server").create_database()
+        yield f"sqlite:///{tmp_path / 'klaxon.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    # Dropped off the test's clock once its daemons have let go of it: a worker's server
+    # keeps a few databases, not hundreds, whose files took 15-20 s to remove at the end.
+    reaper.then(lambda: server.drop_database(url))
 
 
 @pytest.fixture
@@ -76,15 +102,29 @@ def emulator(reaper):
     assert not slack.refusals, f"Slack would refuse what Klaxon sent: {slack.refusals}"
 
 
+@pytest.fixture(scope="session")
+def launcher():
+    """Forks the test daemons with their imports done (tests/launcher.py), one per worker;
+    None with KLAXON_TEST_FRESH_DAEMONS=1 (each daemon a fresh `python -m bot`)."""
+    if os.environ.get("KLAXON_TEST_FRESH_DAEMONS") == "1":
+        yield None
+        return
+    from tests.launcher import Launcher
+
+    launcher = Launcher()
+    yield launcher
+    launcher.close()
+
+
 @pytest.fixture
-def daemon_factory(emulator, database_url, tmp_path, reaper, request):
+def daemon_factory(emulator, database_url, tmp_path, reaper, launcher, request):
     """Start daemons against the emulator and this test's database; all are stopped after."""
     from tests.daemon import BASE_CONFIG, Daemon
 
     started = []
 
     def start(config: str = BASE_CONFIG, env: dict | None = None, wait: bool = True) -> Daemon:
-        daemon = Daemon(emulator, database_url, tmp_path, config=config, env=env)
+        daemon = Daemon(emulator, database_url, tmp_path, config=config, env=env, launcher=launcher)
         started.append(daemon)
         return daemon.start(wait=wait)
 

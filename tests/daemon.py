@@ -1,4 +1,5 @@
-"""Run the real daemon (`python -m bot`) as a subprocess against the emulator."""
+"""Run the real daemon (`python -m bot`, or the same forked from tests/launcher.py) as a
+process of its own against the emulator."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from tests.emulator import APP_TOKEN, BOT_TOKEN, SlackEmulator
+from tests.launcher import Launcher
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_CONFIG = """
@@ -34,7 +36,11 @@ class Daemon:
         workdir: Path,
         config: str = BASE_CONFIG,
         env: dict | None = None,
+        launcher: Launcher | None = None,
     ) -> None:
+        """With a `launcher` (tests/launcher.py) the daemon is forked from a process that
+        has its imports done; without, it is a fresh `python -m bot`."""
+        self.launcher = launcher
         self.emulator = emulator
         self.database_url = database_url
         self.workdir = workdir
@@ -67,13 +73,16 @@ class Daemon:
         connects = self.emulator.connects
         started = len(self.events("klaxon_started"))  # a restart appends to the same log
         self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=self.workdir,
-            env=self.environment(),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
+        if self.launcher is not None:
+            self.process = self.launcher.start(self.workdir, self.environment(), self.log_path)
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot"],
+                cwd=self.workdir,
+                env=self.environment(),
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+            )
         if wait:
             deadline = time.monotonic() + START_TIMEOUT
             while (

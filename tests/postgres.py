@@ -120,6 +120,24 @@ class PostgresServer:
             connection.close()
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
+    def drop_database(self, url: str) -> None:
+        """Remove a database made by `create_database`, closing what still uses it. A
+        database that cannot be dropped now (the server restarting) goes with the server's
+        directory when it is removed."""
+        name = url.rsplit("/", 1)[1]
+        try:
+            connection = psycopg2.connect(self.admin_url)
+        except psycopg2.OperationalError:
+            return
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except psycopg2.Error:
+            pass
+        finally:
+            connection.close()
+
     def wait_ready(self, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
         while True:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 
 from tests.daemon import Daemon
 from tests.emulator import SlackEmulator
@@ -35,6 +36,22 @@ class Reaper:
             self._waiters = [w for w in self._waiters if w.is_alive()]
             self._waiters.append(waiter)
         waiter.start()
+
+    def then(self, action: Callable[[], None]) -> None:
+        """Run `action` on a thread of its own once every daemon retired so far has exited
+        (a test's database is dropped after the daemons that use it)."""
+        with self._lock:
+            retired = [w for w in self._waiters if w.is_alive()]
+
+        def run() -> None:
+            for waiter in retired:
+                waiter.join()
+            action()
+
+        thread = threading.Thread(target=run, name="reaper-then", daemon=True)
+        with self._lock:
+            self._waiters.append(thread)
+        thread.start()
 
     def stop_emulator(self, emulator: SlackEmulator) -> None:
         """Stop an emulator now unless it waits for its daemons here."""

@@ -27,7 +27,7 @@ archive_after = "{after}"
 archive_after_max = "{most}"
 
 [scheduler]
-tick = "1s"
+tick = "200ms"
 retry = "1s"
 """
     )

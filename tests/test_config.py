@@ -25,13 +25,15 @@ def env_with(tmp_path, toml: str, **extra):
         ("1d", timedelta(days=1)),
         ("1h30m", timedelta(minutes=90)),
         ("0m", timedelta(0)),
+        ("250ms", timedelta(milliseconds=250)),
+        ("1s500ms", timedelta(milliseconds=1500)),
     ],
 )
 def test_durations(text, expected):
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "5", "m", "5 minutes", "-5m", "5x", "1.5h", 5])
+@pytest.mark.parametrize("text", ["", "5", "m", "5 minutes", "-5m", "5x", "1.5h", "5mss", 5])
 def test_bad_durations(text):
     with pytest.raises(ValueError):
         parse_duration(text)

@@ -29,7 +29,7 @@ CONFIG = (
     BASE_CONFIG
     + """
 [scheduler]
-tick = "1s"
+tick = "200ms"
 retry = "1s"
 """
 )

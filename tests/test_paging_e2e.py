@@ -1,6 +1,6 @@
 """Paging end to end: the real daemon against the Slack emulator and loopback PagerDuty
 and Opsgenie emulators (tests/emulator/pagerduty.py, opsgenie.py), on SQLite and
-PostgreSQL. Durations are seconds and the scheduler ticks every second."""
+PostgreSQL. Durations are seconds and the scheduler ticks five times a second."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ update_every = {{ SEV1 = "1h", SEV2 = "1h", SEV3 = "1h", SEV4 = "1h" }}
 lead_missing_after = "1h"
 
 [scheduler]
-tick = "1s"
+tick = "200ms"
 retry = "1s"
 {extra}
 {escalation}

@@ -39,7 +39,7 @@ bind = "127.0.0.1"
 ops_admin = ["UDAVE", "ops@example.com"]
 
 [scheduler]
-tick = "1s"
+tick = "200ms"
 retry = "1s"
 
 [escalation]

@@ -224,7 +224,7 @@ def test_an_open_item_past_its_time_is_nudged_once(daemon_factory, emulator, dat
     emulator.wait_for(
         lambda: checklist_nudges(emulator, incident, "Notify"), timeout=8, what="the catch-up"
     )
-    time.sleep(2.5)  # a few more ticks, in which a second nudge would show
+    time.sleep(1)  # five more ticks, in which a second nudge would show
     assert len(checklist_nudges(emulator, incident, "Contain")) == 1
     assert len(checklist_nudges(emulator, incident, "Notify")) == 1
     assert checklist_nudges(emulator, incident, "Preserve") == []  # ticked in time

@@ -6,6 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+from tests.ports import free_port
 from tools import security_scan as scan
 
 ACCEPTED_BANDIT = {
@@ -99,6 +102,17 @@ def test_a_pip_audit_that_could_not_ask_its_service_did_not_run():
             "1 not audited: peewee",
         ]
     )
+
+
+def test_pip_audit_is_not_started_when_its_service_cannot_be_reached(monkeypatch):
+    """Without the probe, pip-audit would wait out a timeout for each dependency."""
+    monkeypatch.setattr(
+        scan.subprocess, "run", lambda *a, **k: pytest.fail("pip-audit was started")
+    )
+    port = free_port()  # nothing listens there: the connection is refused
+    verdict = scan.run_pip_audit([], service=f"https://127.0.0.1:{port}/")
+    assert not verdict.ran
+    assert f"https://127.0.0.1:{port}/ could not be reached" in verdict.notes[0]
 
 
 def test_the_product_code_passes_bandit_with_the_baseline():

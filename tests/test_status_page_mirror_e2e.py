@@ -24,7 +24,7 @@ page_id = "{PAGE_ID}"
 components = {{ API = "cmpapi000001", Payments = "cmppay000001" }}
 
 [scheduler]
-tick = "1s"
+tick = "200ms"
 retry = "1s"
 """
 

@@ -1,5 +1,8 @@
 """Timed work end to end with durations of seconds: nudges, escalation, catch-up after a
-restart, two replicas on one database, and reconciliation of a half-done declaration."""
+restart, two replicas on one database, and reconciliation of a half-done declaration.
+
+The scheduler ticks five times a second, so work is done within 0.2 s of falling due and
+the tests wait for the durations themselves, not for the next whole-second tick."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from tests.helpers import declare, wait_declared
 pytestmark = pytest.mark.e2e
 
 
-def config(update="60s", lead="60s", followup="60s", escalation="", tick="1s", retry="1s"):
+def config(update="60s", lead="60s", followup="60s", escalation="", tick="200ms", retry="1s"):
     return (
         BASE_CONFIG
         + f"""
@@ -42,8 +45,8 @@ ESCALATION = """
 [escalation]
 default = [
   { after = "0s", notify = ["#escalations"] },
-  { after = "3s", notify = ["@oncall"] },
-  { after = "6s", notify = ["UDAVE"], repeat = "3s" },
+  { after = "2s", notify = ["@oncall"] },
+  { after = "4s", notify = ["UDAVE"], repeat = "2s" },
 ]
 """
 
@@ -235,7 +238,7 @@ def test_escalation_climbs_repeats_and_stops_at_the_ack(daemon_factory, emulator
     sent = emulator.slash_command("/incident-ack", "INC-1", user="UDAVE")
     emulator.wait_for(lambda: emulator.replies(sent["response_url"]))
     count = len(escalations(emulator))
-    time.sleep(4)
+    time.sleep(3)  # longer than the repeat (2 s), and a few ticks more
     assert len(escalations(emulator)) == count, "the ack stopped escalation"
     assert load(database_url, incident).next_escalation_at is None
     database = open_database(database_url)
@@ -260,7 +263,8 @@ default = [
     emulator.wait_for(lambda: escalations(emulator, 1), timeout=5, what="level 1")
     assert first.stop() == 0
     before = len(nudges(emulator, incident))
-    time.sleep(8)  # everything falls due, some of it several times, while nobody runs
+    # Everything falls due while nobody runs: level 3 (6 s), the nudge several times (2 s).
+    time.sleep(max(0.0, incident.declared_at.timestamp() + 7 - time.time()))
 
     # After the restart the next regular nudge is a minute away, so every nudge seen now is
     # catch-up: exactly one, however many ticks it missed.
@@ -269,7 +273,7 @@ default = [
     emulator.wait_for(
         lambda: len(nudges(emulator, incident)) > before, timeout=8, what="the catch-up nudge"
     )
-    time.sleep(2.5)  # a few more ticks, in which a nudge per missed tick would show
+    time.sleep(1)  # five more ticks, in which a nudge per missed tick would show
     assert len(nudges(emulator, incident)) == before + 1, "one nudge, not one per missed tick"
     [caught_up] = [
         c
@@ -288,13 +292,21 @@ def test_two_replicas_never_send_the_same_nudge_twice(daemon_factory, emulator, 
 [escalation]
 default = [{ after = "0s", notify = ["#escalations"], repeat = "2s" }]
 """,
-        tick="1s",
     )
     daemon_factory(settings)
     daemon_factory(settings)
     emulator.wait_for(lambda: len(emulator.connections) == 2, what="two replicas")
     incidents = [declared(emulator, database_url, f"Replica {n}", lead="UBOB") for n in range(3)]
-    time.sleep(20)
+    # Both replicas race for the same work at every tick (about 50 ticks each) until each
+    # incident has had five nudges and the three of them fifteen escalations.
+    emulator.wait_for(
+        lambda: (
+            all(len(nudges(emulator, incident)) >= 5 for incident in incidents)
+            and len(escalations(emulator)) >= 15
+        ),
+        timeout=40,
+        what="five nudges per incident and fifteen escalations",
+    )
     for incident in incidents:
         times = sorted(c.at for c in nudges(emulator, incident))
         gaps = [b - a for a, b in itertools.pairwise(times)]

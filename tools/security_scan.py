@@ -9,6 +9,11 @@ that is "pip-audit DID NOT RUN", with the reason, and it fails when
 SECURITY_AUDIT_REQUIRED=1 (set it where the advisory service is reachable, e.g. CI with
 internet access).
 
+The two scans run side by side. pip-audit asks PyPI about each dependency in turn, so
+where the service is out of reach it would wait out a timeout per dependency: it is only
+started once PyPI answers at all (`pypi_unreachable`), and each of its requests gives up
+after PIP_AUDIT_TIMEOUT.
+
 Run: python tools/security_scan.py [--bandit-only | --pip-audit-only]
 """
 
@@ -16,15 +21,23 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import tomllib
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "security-baseline.toml"
 BIN = Path(sys.executable).parent
+# pip-audit's vulnerability service (its default, "pypi"), and how long one of its
+# requests may wait for an answer (pip-audit's own default is 15 s).
+PYPI = "https://pypi.org/"
+PIP_AUDIT_TIMEOUT = 5
 
 
 @dataclass
@@ -178,7 +191,27 @@ def run_bandit(accepted: list[dict]) -> Verdict:
     return judge_bandit(report, accepted)
 
 
-def run_pip_audit(accepted: list[dict]) -> Verdict:
+def pypi_unreachable(url: str = PYPI, timeout: float = PIP_AUDIT_TIMEOUT) -> str:
+    """Why `url` cannot be reached at all (no name, no route, no answer in time), or "".
+    Any HTTP answer, even an error or a certificate pip-audit might judge differently,
+    counts as reached: pip-audit then runs and says for itself what it could ask."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return ""
+    except urllib.error.HTTPError:
+        return ""
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, ssl.SSLError):
+            return ""  # reached; whether pip-audit trusts the certificate is its call
+        return f"{url} could not be reached: {error.reason}"
+    except OSError as error:  # a timeout while reading the answer
+        return f"{url} could not be reached: {error or type(error).__name__}"
+
+
+def run_pip_audit(accepted: list[dict], service: str = PYPI) -> Verdict:
+    unreachable = pypi_unreachable(service)
+    if unreachable:
+        return judge_pip_audit(None, accepted, unreachable)
     scan = subprocess.run(
         [
             str(BIN / "pip-audit"),
@@ -187,6 +220,8 @@ def run_pip_audit(accepted: list[dict]) -> Verdict:
             "--progress-spinner",
             "off",
             "--skip-editable",
+            "--timeout",
+            str(PIP_AUDIT_TIMEOUT),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -202,11 +237,14 @@ def run_pip_audit(accepted: list[dict]) -> Verdict:
 
 def main(argv: list[str]) -> int:
     baseline, problems = load_baseline()
-    verdicts = []
+    scans = []
     if "--pip-audit-only" not in argv:
-        verdicts.append(run_bandit(baseline.get("bandit", [])))
+        scans.append((run_bandit, baseline.get("bandit", [])))
     if "--bandit-only" not in argv:
-        verdicts.append(run_pip_audit(baseline.get("pip_audit", [])))
+        scans.append((run_pip_audit, baseline.get("pip_audit", [])))
+    # bandit works the CPU while pip-audit mostly waits on the network: side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        verdicts = list(pool.map(lambda scan: scan[0](scan[1]), scans))
     required = os.environ.get("SECURITY_AUDIT_REQUIRED", "") == "1"
     failed = bool(problems)
     for problem in problems:

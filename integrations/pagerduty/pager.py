@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import pagerduty
 import structlog
 
 from incident.ports import Delivery, PageContent
@@ -28,6 +27,8 @@ _TRANSIENT = (429, 500, 502, 503, 504)
 
 def events_client(routing_key: str, events_url: str, timeout: float):
     """PagerDuty's Events API v2 client, retrying nothing itself."""
+    import pagerduty  # with its httpx2, only in a daemon that pages through PagerDuty
+
     client = pagerduty.EventsApiV2Client(routing_key, base_url=events_url[: -len(ENQUEUE_PATH)])
     client.timeout = timeout
     client.max_network_attempts = 0  # a connection error or timeout raises at once
@@ -81,6 +82,8 @@ class PagerDutyPager:
         client = self._clients.get(name)
         if client is None:
             return Delivery(False, f"no routing key for pagerduty:{name}")
+        import pagerduty  # imported already by events_client, which made `client`
+
         try:
             send(client)
         except pagerduty.Error as error:

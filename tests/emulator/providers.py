@@ -141,20 +141,22 @@ class ProviderEmulator:
             self._failure, self._failures_left = None, None
 
     def _respond(self, received: Received) -> tuple[int, dict, dict]:
-        with self.lock:
+        """Answer and record the request under one hold of the lock, so that what the
+        request changed (an alert created) and its record in `received` are seen together:
+        a test that waited for the one finds the other."""
+        with self.changed:
             failure = self._failure
             if failure is not None and self._failures_left is not None:
                 self._failures_left -= 1
                 if self._failures_left <= 0:
                     self._failure, self._failures_left = None, None
-        if failure is not None:
-            status, retry_after = failure
-            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-            answer = (status, self.failure_body(status), headers)
-        else:
-            answer = self.answer(received)
-        received.status, received.answer = answer[0], answer[1]
-        with self.changed:
+            if failure is not None:
+                status, retry_after = failure
+                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+                answer = (status, self.failure_body(status), headers)
+            else:
+                answer = self.answer(received)
+            received.status, received.answer = answer[0], answer[1]
             self.received.append(received)
             self.changed.notify_all()
         return answer
