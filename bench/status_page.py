@@ -7,11 +7,6 @@ Slack. Then `wrk` (keep-alive, on loopback) hits `/` and `/api/v2/summary.json` 
 and during each run this process sends `/incident` commands one at a time and records how
 long the daemon takes to ack each (the emulator's envelope-to-ack time, as bench/ack.py).
 The same commands without load give the baseline.
-
-Each path is loaded twice: with wrk at the daemon's priority, and with wrk at nice 19. On
-this 2-CPU machine the load generator itself takes most of a CPU, which in production
-belongs to the clients' machines; at nice 19 it gets the CPU the daemon and the page do
-not want, so the second run measures the page's load on the daemon rather than wrk's.
 """
 
 from __future__ import annotations
@@ -47,13 +42,9 @@ ACKS_IDLE = 200
 PACE = 0.02  # between /incident commands, so acks sample the whole run
 
 
-WRK_NICENESS = (0, 19)
-
-
-def wrk(url: str, seconds: int, niceness: int) -> dict:
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url]
+def wrk(url: str, seconds: int) -> dict:
     done = subprocess.run(
-        ["nice", "-n", str(niceness), *command],
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url],
         capture_output=True,
         text=True,
         check=True,
@@ -107,8 +98,7 @@ def main() -> None:
             "bench/status_page.py",
             database=describe_database(url),
             emulator=EMULATOR_IN_PROCESS,
-            runs=f"wrk -t1 -c{CONNECTIONS} -d{SECONDS}s (keep-alive, loopback) per path, at "
-            f"nice {' and at nice '.join(map(str, WRK_NICENESS))}; "
+            runs=f"wrk -t1 -c{CONNECTIONS} -d{SECONDS}s (keep-alive, loopback) per path; "
             f"/incident sent one at a time every {PACE * 1000:.0f} ms during each run; "
             f"{ACKS_IDLE} /incident without load first",
         ),
@@ -120,15 +110,13 @@ def main() -> None:
             idle.append(emulator.slash_command("/incident", "Bench idle", user="UALICE")["latency"])
             time.sleep(PACE)
         print(f"/incident ack without load over {len(idle)}: {summary_ms(idle)}")
-        for path, niceness in (
-            (path, niceness) for path in ("/", "/api/v2/summary.json") for niceness in WRK_NICENESS
-        ):
+        for path in ("/", "/api/v2/summary.json"):
             result: dict = {}
             page_pids = _children(daemon.process.pid)
             started = (cpu_seconds(daemon.process.pid), cpu_seconds(*page_pids))
             load = threading.Thread(
-                target=lambda p=path, n=niceness, r=result: r.update(
-                    wrk(f"http://127.0.0.1:{port}{p}", SECONDS, n)
+                target=lambda p=path, r=result: r.update(
+                    wrk(f"http://127.0.0.1:{port}{p}", SECONDS)
                 )
             )
             load.start()
@@ -140,8 +128,7 @@ def main() -> None:
                 cpu_seconds(*page_pids) - started[1],
             )
             print(
-                f"{path}, wrk at nice {niceness}: {result['rate']:.0f} requests/s, "
-                f"wrk p99 {result['p99']}, "
+                f"{path}: {result['rate']:.0f} requests/s, wrk p99 {result['p99']}, "
                 f"non-2xx {result['non_2xx']}; /incident ack during the load over "
                 f"{len(under_load)}: {summary_ms(under_load)} "
                 f"(p99 {percentile(under_load, 0.99) * 1000:.2f} ms); CPU: page process "
