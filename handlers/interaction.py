@@ -7,10 +7,10 @@ A listener reads its payload, acks, and then either
   the person is told to try again;
 - `right_away(...)`: for a modal to open, whose trigger_id lives 3 seconds: the listener's
   own function runs at once on threads reserved for that, never queued behind the
-  background pool's declarations and alerts. (Bolt sends a Socket Mode ack only when the
-  listener returns, so opening the modal in the listener's thread would hold the ack for
-  a Slack round trip.) No database query runs before views.open unless the modal shows
-  the incident; or
+  background pool's declarations and alerts. (A command's or a click's listener runs on
+  the thread that reads the Socket Mode connection, right after its ack: a Slack round
+  trip there would hold up every interaction behind it.) No database query runs before
+  views.open unless the modal shows the incident; or
 - `run_here(...)`: runs it in the listener's thread with a database connection of its own,
   when the listener needs the outcome to ack (inline form errors); `DATABASE_AWAY` when
   the database is away.
