@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
 
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import serve
+from websockets.frames import Frame, Opcode
+from websockets.sync.server import ServerConnection, serve
 
 from tests.emulator.blockkit import (
     MESSAGE_TEXT_MAX,
@@ -154,6 +155,32 @@ class Stall:
         self.released.set()
 
 
+class StampedConnection(ServerConnection):
+    """A Socket Mode connection that notes when each text frame arrived, on the thread that
+    reads the socket: the ack's time as the emulator takes it is then not delayed by the
+    hand-over to the thread that iterates the connection, which waits for this process's
+    interpreter lock behind the emulator's own Web API work (the views.open the same
+    command starts, say)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals: deque[tuple[float, bytes]] = deque()
+
+    def process_event(self, event) -> None:
+        if isinstance(event, Frame) and event.opcode is Opcode.TEXT and event.fin:
+            self.arrivals.append((time.perf_counter(), bytes(event.data)))
+        super().process_event(event)
+
+    def arrived(self, message: str) -> float:
+        """When `message` arrived (now, if its frame was not seen whole)."""
+        data = message.encode()
+        while self.arrivals:
+            at, frame = self.arrivals.popleft()
+            if frame == data:
+                return at
+        return time.perf_counter()
+
+
 class SlackEmulator:
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -275,7 +302,14 @@ class SlackEmulator:
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.http.daemon_threads = True
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
-        self.ws = serve(self._socket, "127.0.0.1", 0, ping_interval=None, close_timeout=0.5)
+        self.ws = serve(
+            self._socket,
+            "127.0.0.1",
+            0,
+            ping_interval=None,
+            close_timeout=0.5,
+            create_connection=StampedConnection,
+        )
         threading.Thread(target=self.ws.serve_forever, daemon=True).start()
         return self
 
@@ -924,7 +958,7 @@ class SlackEmulator:
                 )
             )
             for raw in connection:
-                now = time.perf_counter()
+                now = connection.arrived(raw)
                 try:
                     message = json.loads(raw)
                 except ValueError:
