@@ -906,6 +906,13 @@ class SlackEmulator:
 
     # ----- response_url -----
 
+    def _new_trigger(self, user: str) -> str:
+        """A trigger_id for what `user` just did; it expires after 3 seconds or one use."""
+        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
+        with self.lock:
+            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
+        return trigger_id
+
     def new_response_url(self) -> str:
         key = uuid.uuid4().hex
         self.response_urls[key] = {"uses": 0, "issued": time.time(), "messages": []}
@@ -1043,9 +1050,8 @@ class SlackEmulator:
         channel: str = "CGENERAL",
         **kwargs,
     ) -> dict:
-        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
+        trigger_id = self._new_trigger(user)
         with self.lock:
-            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
             response_url = self.new_response_url()
         channel_obj = self.channels.get(channel)
         payload = {
@@ -1110,10 +1116,9 @@ class SlackEmulator:
     ) -> dict:
         """Click a button, or with `action` use another element (a block_actions payload,
         with a response_url like Slack's)."""
-        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
+        trigger_id = self._new_trigger(user)
         with self.lock:
             response_url = self.new_response_url()
-            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
         container = (
             {"type": "message", "message_ts": message.ts, "channel_id": message.channel}
             if message
@@ -1180,10 +1185,9 @@ class SlackEmulator:
         declares with type message."""
         if callback_id not in manifest_message_shortcuts():
             raise AssertionError(f"slack-manifest.yml declares no message shortcut {callback_id}")
-        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
+        trigger_id = self._new_trigger(user)
         with self.lock:
             response_url = self.new_response_url()
-            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
         channel = self.channels.get(message.channel)
         payload = {
             "type": "message_action",
@@ -1226,9 +1230,7 @@ class SlackEmulator:
         """Click a button of the user's Home tab: a block_actions payload whose container is
         the view (no response_url: a Home tab has none)."""
         view = self.home_views[user]
-        trigger_id = f"{next(self._ids)}.{uuid.uuid4().hex[:10]}"
-        with self.lock:
-            self.triggers[trigger_id] = {"issued": time.time(), "used": False, "user": user}
+        trigger_id = self._new_trigger(user)
         payload = {
             "type": "block_actions",
             "team": {"id": TEAM, "domain": "emulator"},
