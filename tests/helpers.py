@@ -53,6 +53,13 @@ def in_channel(emulator, incident, text, user="UBOB") -> str:
     return answer["text"]
 
 
+def incident_by_ref(database_url, ref=1) -> Incident:
+    """INC-<ref> as the database has it now."""
+    database = open_database(database_url)
+    with database.connection_context():
+        return Incident.get(Incident.ref == ref)
+
+
 def incidents_in(database_url):
     database = open_database(database_url)
     with database.connection_context():

@@ -13,7 +13,7 @@ from store.db import open_database
 from store.models import AuditEvent, Incident, TimelineEvent
 from tests.daemon import BASE_CONFIG
 from tests.emulator.server import BOT_USER
-from tests.helpers import button, declare, in_channel, wait_declared
+from tests.helpers import button, declare, in_channel, incident_by_ref, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -33,12 +33,6 @@ retry = "1s"
     )
 
 
-def load(database_url, ref=1) -> Incident:
-    database = open_database(database_url)
-    with database.connection_context():
-        return Incident.get(Incident.ref == ref)
-
-
 def kinds(database_url) -> list[str]:
     database = open_database(database_url)
     with database.connection_context():
@@ -48,7 +42,7 @@ def kinds(database_url) -> list[str]:
 def declared(emulator, database_url, title="Checkout is down", ref=1) -> Incident:
     command, _, _ = declare(emulator, title, lead="UBOB", severity="SEV3")
     wait_declared(emulator, command)
-    return load(database_url, ref)
+    return incident_by_ref(database_url, ref)
 
 
 def test_archived_once_follow_ups_are_done_then_rejoined_and_reopened(
@@ -58,9 +52,12 @@ def test_archived_once_follow_ups_are_done_then_rejoined_and_reopened(
     incident = declared(emulator, database_url)
     in_channel(emulator, incident, "followup Alert on pool size")
     in_channel(emulator, incident, "resolve Pool resized")
-    resolved = load(database_url)
+    resolved = incident_by_ref(database_url)
     emulator.wait_for(
-        lambda: load(database_url).next_archive_at == resolved.resolved_at + timedelta(hours=1),
+        lambda: (
+            incident_by_ref(database_url).next_archive_at
+            == resolved.resolved_at + timedelta(hours=1)
+        ),
         timeout=10,
         what="archiving put off until archive_after_max while a follow-up is open",
     )
@@ -75,9 +72,9 @@ def test_archived_once_follow_ups_are_done_then_rejoined_and_reopened(
     assert "INC-1 is resolved and its follow-ups are done, so this channel is archived" in last
     assert BOT_USER not in channel.members
     emulator.wait_for(
-        lambda: load(database_url).archived_at is not None, what="the archiving recorded"
+        lambda: incident_by_ref(database_url).archived_at is not None, what="the archiving recorded"
     )
-    assert load(database_url).next_archive_at is None
+    assert incident_by_ref(database_url).next_archive_at is None
     assert "archived" in kinds(database_url)
 
     emulator.unarchive(incident.channel_id, user="UALICE")
@@ -86,11 +83,11 @@ def test_archived_once_follow_ups_are_done_then_rejoined_and_reopened(
         lambda: "Klaxon is back" in emulator.messages_in(incident.channel_id)[-1].text,
         what="the rejoin message",
     )
-    emulator.wait_for(lambda: load(database_url).archived_at is None, what="unarchived")
+    emulator.wait_for(lambda: incident_by_ref(database_url).archived_at is None, what="unarchived")
     assert (
         in_channel(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
     )
-    reopened = load(database_url)
+    reopened = incident_by_ref(database_url)
     assert reopened.status == "monitoring" and reopened.next_archive_at is None
     # The join's own member_joined_channel (Klaxon itself) said nothing more.
     backs = [m for m in emulator.messages_in(incident.channel_id) if "Klaxon is back" in m.text]
@@ -111,7 +108,7 @@ def test_archive_after_max_archives_despite_open_follow_ups_but_never_an_open_in
     assert "1 follow-up(s) are still open past the time allowed" in last
 
     assert not emulator.channels[still_open.channel_id].is_archived
-    assert load(database_url, 2).next_archive_at is None
+    assert incident_by_ref(database_url, 2).next_archive_at is None
     archived = [c.params.get("channel") for c in emulator.calls_to("conversations.archive")]
     assert archived == [resolved.channel_id]
 
@@ -122,11 +119,11 @@ def test_a_refused_archive_is_recorded_and_not_retried(daemon_factory, emulator,
     emulator.archive_by_person(incident.channel_id)
     in_channel(emulator, incident, "resolve Pool resized")
     emulator.wait_for(
-        lambda: load(database_url).archive_error == "already_archived",
+        lambda: incident_by_ref(database_url).archive_error == "already_archived",
         timeout=10,
         what="Slack's refusal recorded",
     )
-    fresh = load(database_url)
+    fresh = incident_by_ref(database_url)
     assert fresh.next_archive_at is None and fresh.archived_at is None
     assert len(emulator.calls_to("conversations.archive")) == 1
     assert "archive_failed" in kinds(database_url)

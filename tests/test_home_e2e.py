@@ -17,7 +17,7 @@ from store.db import open_database
 from store.models import FollowUp, Incident
 from tests.daemon import BASE_CONFIG
 from tests.emulator.blockkit import validate_view
-from tests.helpers import declare, form_values, in_channel, wait_declared
+from tests.helpers import declare, form_values, in_channel, incident_by_ref, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -34,16 +34,10 @@ private = true
 )
 
 
-def load(database_url, ref) -> Incident:
-    database = open_database(database_url)
-    with database.connection_context():
-        return Incident.get(Incident.ref == ref)
-
-
 def declared(emulator, database_url, title, ref, *, lead, user="UALICE") -> Incident:
     command, _, _ = declare(emulator, title, lead=lead, severity="SEV2", user=user)
     wait_declared(emulator, command)
-    return load(database_url, ref)
+    return incident_by_ref(database_url, ref)
 
 
 def declared_private(emulator, database_url, title, ref, *, user) -> Incident:
@@ -56,7 +50,7 @@ def declared_private(emulator, database_url, title, ref, *, user) -> Incident:
     }
     emulator.submit_view(view["id"], values, user=user)
     wait_declared(emulator, command)
-    return load(database_url, ref)
+    return incident_by_ref(database_url, ref)
 
 
 def home_text(emulator, user) -> str:
@@ -116,7 +110,9 @@ def test_acting_from_the_home_tab_refreshes_it(world, emulator, database_url):
     assert "home_acknowledge" in before
     hash_before = emulator.home_views["UDAVE"]["hash"]
     emulator.click_in_home("home_acknowledge", str(world.first.id), user="UDAVE")
-    emulator.wait_for(lambda: load(database_url, 1).acknowledged_at is not None, what="ack")
+    emulator.wait_for(
+        lambda: incident_by_ref(database_url, 1).acknowledged_at is not None, what="ack"
+    )
     emulator.wait_for(
         lambda: emulator.home_views["UDAVE"]["hash"] != hash_before, what="the refresh"
     )

@@ -13,23 +13,17 @@ import pytest
 from store.db import open_database
 from store.models import Incident
 from tests.daemon import BASE_CONFIG
-from tests.helpers import declare, form_values, in_channel, wait_declared
+from tests.helpers import declare, form_values, in_channel, incident_by_ref, wait_declared
 
 pytestmark = pytest.mark.e2e
 
 REPORT = "Post-incident report for"
 
 
-def load(database_url, ref=1) -> Incident:
-    database = open_database(database_url)
-    with database.connection_context():
-        return Incident.get(Incident.ref == ref)
-
-
 def declared(emulator, database_url, title, ref, *, lead="UBOB") -> Incident:
     command, _, _ = declare(emulator, title, lead=lead, severity="SEV2")
     wait_declared(emulator, command)
-    return load(database_url, ref)
+    return incident_by_ref(database_url, ref)
 
 
 def reports_in(emulator, incident) -> list:
@@ -76,8 +70,8 @@ def test_the_report_is_posted_on_resolution_and_home_links_the_latest(
     assert texts.index(posted.text) > next(
         i for i, t in enumerate(texts) if "INC-1 resolved by" in t
     ), "the report follows the resolution"
-    emulator.wait_for(lambda: load(database_url).report_ts == posted.ts, what="recorded")
-    assert load(database_url).report_channel_id == incident.channel_id
+    emulator.wait_for(lambda: incident_by_ref(database_url).report_ts == posted.ts, what="recorded")
+    assert incident_by_ref(database_url).report_channel_id == incident.channel_id
 
     block = resolved_block(opened_home(emulator), "INC-1")
     link = block["accessory"]
@@ -97,7 +91,9 @@ def test_the_report_is_posted_on_resolution_and_home_links_the_latest(
         what="the report posted again",
     )
     assert first.ts == posted.ts and "A config push emptied the pool" in latest.text
-    emulator.wait_for(lambda: load(database_url).report_ts == latest.ts, what="the new one")
+    emulator.wait_for(
+        lambda: incident_by_ref(database_url).report_ts == latest.ts, what="the new one"
+    )
     link = resolved_block(opened_home(emulator), "INC-1")["accessory"]
     assert link["url"] == permalink(incident.channel_id, latest.ts)
     assert len(reports_in(emulator, incident)) == 2, "no duplicate report"
@@ -111,9 +107,11 @@ def test_a_report_home_cannot_link_is_said_plainly(daemon_factory, emulator, dat
     for incident in (deleted, gone, never):
         in_channel(emulator, incident, "resolve Fixed")
         emulator.wait_for(lambda i=incident: reports_in(emulator, i), what="the report")
-    emulator.wait_for(lambda: load(database_url, 3).report_ts, what="the reports recorded")
+    emulator.wait_for(
+        lambda: incident_by_ref(database_url, 3).report_ts, what="the reports recorded"
+    )
 
-    emulator.delete_by_person(deleted.channel_id, load(database_url, 1).report_ts)
+    emulator.delete_by_person(deleted.channel_id, incident_by_ref(database_url, 1).report_ts)
     emulator.delete_channel(gone.channel_id)
     database = open_database(database_url)
     with database.connection_context():  # resolved before reports were recorded
@@ -148,7 +146,7 @@ def test_declaring_from_home_publishes_the_declarers_and_the_leads_home_again(
             lambda u=user: "Payments are failing" in json.dumps(emulator.home_views.get(u, {})),
             what=f"{user}'s Home tab listing the new incident",
         )
-    incident = load(database_url)
+    incident = incident_by_ref(database_url)
     assert incident.channel_id, "published once the incident is built"
     shown = json.dumps(emulator.home_views["UALICE"]["blocks"])
     assert "INC-1" in shown and f"channel={incident.channel_id}" in shown

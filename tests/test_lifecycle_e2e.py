@@ -13,9 +13,9 @@ import pytest
 
 from store import audit
 from store.db import open_database
-from store.models import FollowUp, Incident, TimelineEvent
+from store.models import FollowUp, TimelineEvent
 from tests.daemon import BASE_CONFIG, ROOT
-from tests.helpers import button, declare, in_channel, modal_values, wait_declared
+from tests.helpers import button, declare, in_channel, incident_by_ref, modal_values, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -32,13 +32,7 @@ def incident(running, emulator, database_url):
     """INC-1: reported by alice, led by bob; carol is a bystander, dave holds ops_admin."""
     command, _, _ = declare(emulator, "Checkout is down", lead="UBOB", severity="SEV3")
     wait_declared(emulator, command)
-    return load(database_url)
-
-
-def load(database_url, ref=1) -> Incident:
-    database = open_database(database_url)
-    with database.connection_context():
-        return Incident.get(Incident.ref == ref)
+    return incident_by_ref(database_url)
 
 
 def timeline(database_url) -> list[tuple[str, str]]:
@@ -73,12 +67,14 @@ def test_the_update_modal(incident, emulator, database_url):
     )
     assert emulator.submit_view(view["id"], values, user="UBOB")["payload"] == {}
 
-    emulator.wait_for(lambda: load(database_url).status == "monitoring", what="the update")
+    emulator.wait_for(
+        lambda: incident_by_ref(database_url).status == "monitoring", what="the update"
+    )
     emulator.wait_for(
         lambda: any("Rolled back 1.42" in t for t in channel_texts(emulator, incident)),
         what="the note in the channel",
     )
-    fresh = load(database_url)
+    fresh = incident_by_ref(database_url)
     assert (fresh.severity, fresh.title, fresh.latest_update) == (
         "SEV1",
         "Checkout is down in the EU",
@@ -105,7 +101,7 @@ def test_the_update_modal_refuses_inline(incident, emulator, database_url):
     refused = emulator.submit_view(view["id"], modal_values(view, severity="SEV1"), user="UCAROL")
     assert refused["payload"]["response_action"] == "errors"
     assert "Only the lead, the reporter" in refused["payload"]["errors"]["severity"]
-    assert load(database_url).severity == "SEV3"
+    assert incident_by_ref(database_url).severity == "SEV3"
 
     in_channel(emulator, incident, "status monitoring")
     clicked = emulator.click(
@@ -149,7 +145,7 @@ def test_keyboard_commands(incident, emulator, database_url):
     assert in_channel(emulator, incident, "followup Alert on 5xx") == "Follow-up added to INC-1."
     assert in_channel(emulator, incident, "sev 1") == "Nothing to change: INC-1 already has that."
 
-    fresh = load(database_url)
+    fresh = incident_by_ref(database_url)
     assert (fresh.status, fresh.severity, fresh.lead_id) == ("monitoring", "SEV1", "UCAROL")
     assert fresh.title == "Checkout <!channel> down"
     assert fresh.description == "Payments API returns 500s"
@@ -199,7 +195,7 @@ def test_resolve_and_reopen(incident, emulator, database_url):
     in_channel(emulator, incident, "status acknowledged")
     answer = in_channel(emulator, incident, "resolve Rolled back the deploy")
     assert answer == "INC-1: status is now *resolved*."
-    fresh = load(database_url)
+    fresh = incident_by_ref(database_url)
     assert fresh.status == "resolved" and fresh.resolved_at is not None
     assert fresh.resolution == "Rolled back the deploy"
     posted = "\n".join(channel_texts(emulator, incident))
@@ -217,7 +213,7 @@ def test_resolve_and_reopen(incident, emulator, database_url):
     assert (
         in_channel(emulator, incident, "status monitoring") == "INC-1: status is now *monitoring*."
     )
-    assert load(database_url).resolved_at is None
+    assert incident_by_ref(database_url).resolved_at is None
     assert any("INC-1 reopened" in t for t in announcements(emulator))
     assert "reopened" in [kind for kind, _ in timeline(database_url)]
 
@@ -233,8 +229,8 @@ def test_the_resolve_button(incident, emulator, database_url):
         view["id"], modal_values(view, resolution="Cache flushed"), user="UDAVE"
     )
     assert done["payload"] == {}
-    emulator.wait_for(lambda: load(database_url).status == "resolved", what="resolution")
-    assert load(database_url).resolution == "Cache flushed"
+    emulator.wait_for(lambda: incident_by_ref(database_url).status == "resolved", what="resolution")
+    assert incident_by_ref(database_url).resolution == "Cache flushed"
 
     bystander = emulator.click(
         "incident_resolve", str(incident.id), user="UCAROL", message=summary(emulator, incident)
@@ -416,7 +412,7 @@ def test_without_an_announcement_the_configured_channel_is_joined(
     assert "announcement in #incidents was not posted" in wait_declared(emulator, command)["text"]
     incidents_channel.name = "incidents"
     incidents_channel.members.discard("UKLAXONBOT")
-    incident = load(database_url)
+    incident = incident_by_ref(database_url)
     assert incident.announcement_channel_id is None
     in_channel(emulator, incident, "sev 1")
     emulator.wait_for(

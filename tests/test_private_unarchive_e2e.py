@@ -13,7 +13,7 @@ from store.db import open_database
 from store.models import AuditEvent, Incident
 from tests.daemon import BASE_CONFIG
 from tests.emulator.server import BOT_USER
-from tests.helpers import form_values, in_channel, wait_declared
+from tests.helpers import form_values, in_channel, incident_by_ref, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +32,6 @@ retry = "1s"
 INVITE = "`/invite @Klaxon` here brings it back"
 
 
-def load(database_url) -> Incident:
-    database = open_database(database_url)
-    with database.connection_context():
-        return Incident.get(Incident.ref == 1)
-
-
 def declared_private(emulator, database_url, user="UDAVE") -> Incident:
     command = emulator.slash_command("/incident", "Keys leaked", user=user)
     view = emulator.view_opened_by(command["trigger_id"])
@@ -48,7 +42,7 @@ def declared_private(emulator, database_url, user="UDAVE") -> Incident:
     }
     emulator.submit_view(view["id"], values, user=user)
     wait_declared(emulator, command)
-    return load(database_url)
+    return incident_by_ref(database_url)
 
 
 def archived_then_unarchived(emulator, database_url):
@@ -61,7 +55,9 @@ def archived_then_unarchived(emulator, database_url):
     emulator.wait_for(lambda: channel.is_archived, timeout=10, what="the archived channel")
     last = emulator.messages_in(incident.channel_id)[-1].text
     assert "unarchive it, then `/invite @Klaxon` here" in last
-    emulator.wait_for(lambda: load(database_url).archived_at is not None, what="recorded")
+    emulator.wait_for(
+        lambda: incident_by_ref(database_url).archived_at is not None, what="recorded"
+    )
 
     emulator.unarchive(incident.channel_id, user="UDAVE")
     assert [e["type"] for e in emulator.withheld] == ["group_unarchive"], "only for members"
@@ -82,19 +78,21 @@ def test_a_person_invites_klaxon_back_and_reopens_the_incident(
 
     said = in_channel(emulator, incident, "status monitoring", user="UDAVE")
     assert INVITE in said and "INC-1" in said
-    assert load(database_url).status == "resolved", "nothing changed while Klaxon is out"
+    assert incident_by_ref(database_url).status == "resolved", "nothing changed while Klaxon is out"
 
     emulator.invite(incident.channel_id, "UERIN", by="UDAVE")  # someone else: nothing to say
     emulator.invite(incident.channel_id, BOT_USER, by="UDAVE")
     [back] = emulator.wait_for(lambda: back_messages(emulator, incident), what="Klaxon back")
     assert "(invited by <@UDAVE>)" in back and "`/incident status monitoring`" in back
-    emulator.wait_for(lambda: load(database_url).archived_at is None, what="no longer archived")
+    emulator.wait_for(
+        lambda: incident_by_ref(database_url).archived_at is None, what="no longer archived"
+    )
 
     assert (
         in_channel(emulator, incident, "status monitoring", user="UDAVE")
         == "INC-1: status is now *monitoring*."
     )
-    assert load(database_url).status == "monitoring"
+    assert incident_by_ref(database_url).status == "monitoring"
     assert "reopened" in emulator.messages_in(incident.channel_id)[-1].text
     assert len(back_messages(emulator, incident)) == 1
     database = open_database(database_url)
@@ -116,5 +114,5 @@ def test_a_command_finds_klaxon_invited_back_while_it_was_not_listening(
         == "INC-1: status is now *monitoring*."
     )
     assert len(back_messages(emulator, incident)) == 1
-    fresh = load(database_url)
+    fresh = incident_by_ref(database_url)
     assert fresh.archived_at is None and fresh.status == "monitoring"

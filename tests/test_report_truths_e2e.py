@@ -13,9 +13,9 @@ import pytest
 
 from store.db import open_database
 from store.fields import utcnow
-from store.models import Incident, PersonName
+from store.models import PersonName
 from tests.daemon import BASE_CONFIG, ROOT
-from tests.helpers import declare, in_channel, modal_values, wait_declared
+from tests.helpers import declare, in_channel, incident_by_ref, modal_values, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -30,13 +30,7 @@ def incident(daemon_factory, emulator, database_url):
     daemon_factory(CONFIG)
     command, _, _ = declare(emulator, "Checkout is down", lead="UBOB", severity="SEV3")
     wait_declared(emulator, command)
-    return load(database_url)
-
-
-def load(database_url) -> Incident:
-    database = open_database(database_url)
-    with database.connection_context():
-        return Incident.get(Incident.ref == 1)
+    return incident_by_ref(database_url)
 
 
 def open_form(emulator, incident, action_id: str, user="UBOB") -> dict:
@@ -63,7 +57,7 @@ def test_the_update_modal_records_impact_start_within_the_accepted_range(
         view["id"], modal_values(view, impact_started=too_early), user="UBOB"
     )
     assert "Choose a time between" in refused["payload"]["errors"]["impact_started"]
-    assert load(database_url).impact_started_at is None
+    assert incident_by_ref(database_url).impact_started_at is None
 
     started = incident.declared_at.replace(microsecond=0) - timedelta(minutes=20)
     done = emulator.submit_view(
@@ -72,8 +66,10 @@ def test_the_update_modal_records_impact_start_within_the_accepted_range(
         user="UBOB",
     )
     assert done["payload"] == {}
-    emulator.wait_for(lambda: load(database_url).status == "monitoring", what="the update")
-    fresh = load(database_url)
+    emulator.wait_for(
+        lambda: incident_by_ref(database_url).status == "monitoring", what="the update"
+    )
+    fresh = incident_by_ref(database_url)
     assert fresh.impact_started_at == started
     assert fresh.mitigated_at is not None
 
@@ -86,7 +82,7 @@ def test_root_cause_times_and_names_reach_the_report(incident, emulator, databas
     assert in_channel(emulator, incident, "rootcause").startswith("Write the text after it")
     said = in_channel(emulator, incident, "rootcause A config push by <@UCAROL> emptied the pool")
     assert said == "INC-1: root cause updated."
-    assert load(database_url).root_cause.startswith("A config push by")
+    assert incident_by_ref(database_url).root_cause.startswith("A config push by")
     in_channel(emulator, incident, "status monitoring")
     in_channel(emulator, incident, "followup Alert on pool size", user="UCAROL")
 
@@ -98,8 +94,10 @@ def test_root_cause_times_and_names_reach_the_report(incident, emulator, databas
         modal_values(view, resolution="Pool resized", root_cause="A config push emptied the pool"),
         user="UDAVE",
     )
-    emulator.wait_for(lambda: load(database_url).status == "resolved", what="the resolution")
-    assert load(database_url).root_cause == "A config push emptied the pool"
+    emulator.wait_for(
+        lambda: incident_by_ref(database_url).status == "resolved", what="the resolution"
+    )
+    assert incident_by_ref(database_url).root_cause == "A config push emptied the pool"
 
     assert (
         in_channel(emulator, incident, "report") == "The report for INC-1 is posted in the channel."

@@ -12,9 +12,9 @@ import pytest
 
 from integrations.slack.declare_choices import PRIVATE_VALUE
 from store.db import open_database
-from store.models import AuditEvent, Incident, TimelineEvent
+from store.models import AuditEvent, TimelineEvent
 from tests.daemon import ROOT
-from tests.helpers import button, declare, in_channel, modal_values, wait_declared
+from tests.helpers import button, declare, in_channel, incident_by_ref, modal_values, wait_declared
 from tests.ports import free_port
 from tests.status_page_helpers import PUBLIC_PATHS, config, get, wait_page
 
@@ -52,13 +52,7 @@ def incident(running, emulator, database_url):
         description=INTERNAL["description"],
     )
     wait_declared(emulator, command)
-    return load(database_url)
-
-
-def load(database_url, ref=1) -> Incident:
-    database = open_database(database_url)
-    with database.connection_context():
-        return Incident.get(Incident.ref == ref)
+    return incident_by_ref(database_url)
 
 
 def summary(emulator, incident):
@@ -213,7 +207,7 @@ def test_further_updates_and_resolution(incident, emulator, database_url, port):
     assert get(port, "/api/v2/incidents/unresolved.json").json()["incidents"] == []
     components = get(port, "/api/v2/components.json").json()["components"]
     assert {c["status"] for c in components} == {"operational"}
-    assert load(database_url).status == "resolved"
+    assert incident_by_ref(database_url).status == "resolved"
 
     database = open_database(database_url)
     with database.connection_context():
@@ -351,7 +345,7 @@ def test_a_private_incident_is_never_published(running, emulator, database_url, 
     )
     assert emulator.submit_view(view["id"], values, user="UALICE")["payload"] == {}
     wait_declared(emulator, command)
-    incident = load(database_url)
+    incident = incident_by_ref(database_url)
     assert incident.private
     refused = in_channel(emulator, incident, "statuspage investigating API=major Looking into it.")
     assert "is private: a private incident never goes on the public status page" in refused

@@ -11,10 +11,10 @@ import pytest
 
 from store.db import open_database
 from store.fields import utcnow
-from store.models import AuditEvent, Incident, TimelineEvent
+from store.models import AuditEvent, TimelineEvent
 from tests.daemon import BASE_CONFIG
 from tests.emulator.server import Message
-from tests.helpers import declare, modal_values, wait_declared
+from tests.helpers import declare, incident_by_ref, modal_values, wait_declared
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +27,7 @@ def incident(daemon_factory, emulator, database_url):
     daemon_factory(CONFIG)
     command, _, _ = declare(emulator, "Checkout is down", lead="UBOB", severity="SEV3")
     wait_declared(emulator, command)
-    return load(database_url)
-
-
-def load(database_url) -> Incident:
-    database = open_database(database_url)
-    with database.connection_context():
-        return Incident.get(Incident.ref == 1)
+    return incident_by_ref(database_url)
 
 
 def entries(database_url) -> list[TimelineEvent]:
@@ -174,4 +168,4 @@ def test_the_timeline_form_and_impact_start_are_for_lead_reporter_and_ack_role(
         view["id"], modal_values(view, impact_started=started), user="UCAROL"
     )
     assert "can edit the timeline" in refused["payload"]["errors"]["impact_started"]
-    assert load(database_url).impact_started_at is None
+    assert incident_by_ref(database_url).impact_started_at is None
