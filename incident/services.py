@@ -15,6 +15,7 @@ import peewee
 import structlog
 
 from settings.config import Config
+from store import db
 
 if TYPE_CHECKING:  # built by the composition root; the core only calls them
     from slack_sdk import WebClient
@@ -69,7 +70,8 @@ class Background:
         def run() -> None:
             with structlog.contextvars.bound_contextvars(**context):
                 try:
-                    task(*args, **kwargs)
+                    with db.lazy_connection(self._database):
+                        task(*args, **kwargs)
                 except (peewee.OperationalError, peewee.InterfaceError) as error:
                     # The database is away (restarting, failing over). Nothing was
                     # half-written: each unit of work is one transaction.
@@ -78,8 +80,6 @@ class Background:
                         on_database_error()
                 except Exception:
                     log.exception("background_task_failed", task=name)
-                finally:
-                    self._close_connection()
 
         pool = self._right_away if right_away else self._pool
         held = getattr(self._holding, "tasks", None)
@@ -87,17 +87,6 @@ class Background:
             pool.submit(run)
         else:
             held.append((pool, run))
-
-    def _close_connection(self) -> None:
-        """Close the connection a task opened, if it opened one: a task connects at its
-        first query (Peewee's autoconnect), so one that only calls Slack (a modal to open,
-        a reply) costs no connection, which on SQLite is a file opened with its pragmas
-        and on PostgreSQL a round trip to check the pooled connection."""
-        try:
-            if not self._database.is_closed():
-                self._database.close()
-        except peewee.PeeweeException:
-            log.exception("database_close_failed")
 
     @contextlib.contextmanager
     def holding(self) -> Iterator[None]:

@@ -7,8 +7,10 @@ which on PostgreSQL borrows from a pool and on SQLite opens a cheap file handle.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
@@ -142,6 +144,19 @@ def in_write_transaction(function):
             return function(*args, **kwargs)
 
     return inner
+
+
+@contextlib.contextmanager
+def lazy_connection(database: peewee.Database) -> Iterator[None]:
+    """The block connects at its first query (Peewee's autoconnect), and the connection is
+    closed at the end if one was opened: work that never queries (a modal to open, a reply)
+    costs no connection, which on SQLite is a file opened with its pragmas and on
+    PostgreSQL a round trip to check a pooled one."""
+    try:
+        yield
+    finally:
+        if not database.is_closed():
+            database.close()
 
 
 def close(database: peewee.Database) -> None:

@@ -21,7 +21,7 @@ from integrations.slack import messages, runbook, status_page_summary
 from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.text import channel_name
 from integrations.slack.timed_posts import post_joining
-from store import due, incidents
+from store import db, due, incidents
 from store.fields import utcnow
 from store.models import Incident
 
@@ -158,13 +158,8 @@ def _together(services: Services, branches: list) -> None:
         return
 
     def in_connection(branch) -> None:
-        # Connected at the branch's first query, not before its first Slack call: taking a
-        # pooled connection checks it with a round trip to the database.
-        try:
+        with db.lazy_connection(services.database):
             branch()
-        finally:
-            if not services.database.is_closed():
-                services.database.close()
 
     futures = [
         _BRANCHES.submit(contextvars.copy_context().run, in_connection, branch)
