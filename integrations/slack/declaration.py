@@ -210,7 +210,9 @@ def reserve_name(services: Services, incident: Incident) -> None:
     declaration's, so the reservation costs no commit of its own before the channel.
     Declarations reserve one at a time: their transactions queue on the ref counter's row
     (on SQLite, on the database's write lock), so each sees the names taken before it."""
-    next((name for name in _names(services, incident) if _reserved(incident, name)), None)
+    for name in _names(services, incident):
+        if _reserved(incident, name):
+            return
 
 
 def _create_channel(services: Services, incident: Incident) -> None:
