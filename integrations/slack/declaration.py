@@ -97,8 +97,8 @@ def complete_setup(
             lambda: runbook.post_checklist(services, incident, resuming=resuming),
         )
 
-    def announce() -> None:
-        step(
+    def announce() -> bool:
+        return step(
             "announce",
             f"the announcement in #{services.config.incidents_channel} was not posted",
             lambda: _announce(services, incident, resuming),
@@ -114,17 +114,18 @@ def complete_setup(
             lambda: _create_channel(services, incident),
         )
 
-    def record_channel_then_announce() -> None:
-        # The new channel's id is written here, beside the other branches rather than
-        # before them (a write lost meanwhile leaves the name reserved on the row, under
-        # which the next try adopts the channel).
+    def announce_then_record_channel() -> None:
+        # The new channel's id is written after the announcement (with it, when there is
+        # one), not before anything: a write lost meanwhile leaves the name reserved on the
+        # row, under which the next try adopts the channel, and finds the announcement by
+        # its metadata.
+        if incident.announcement_ts is None and _announces(services, incident) and announce():
+            return
         step(
             "channel_record",
             "the incident channel could not be recorded",
             lambda: incidents.update_fields(incident, channel_id=incident.channel_id),
         )
-        if incident.announcement_ts is None and _announces(services, incident):
-            announce()
 
     # Once the channel exists, the rest does not depend on each other (only the pin waits
     # for its summary): the branches run at once, the longest (post, then pin) first, in
@@ -133,7 +134,7 @@ def complete_setup(
     if incident.channel_id:
         branches.append(summary)
     if created_now:
-        branches.append(record_channel_then_announce)
+        branches.append(announce_then_record_channel)
     elif incident.announcement_ts is None and _announces(services, incident):
         branches.append(announce)
     if incident.channel_id:
@@ -323,9 +324,7 @@ def _announce(services: Services, incident: Incident, resuming: bool) -> None:
             services, found_channel["id"], ANNOUNCEMENT_EVENT, incident
         )
         if found:
-            incidents.update_fields(
-                incident, announcement_channel_id=found_channel["id"], announcement_ts=found["ts"]
-            )
+            _record_announcement(incident, found_channel["id"], found["ts"])
             return
     response = post_joining(
         services,
@@ -334,6 +333,15 @@ def _announce(services: Services, incident: Incident, resuming: bool) -> None:
         blocks=messages.announcement_blocks(incident),
         metadata=_marker(ANNOUNCEMENT_EVENT, incident),
     )
+    _record_announcement(incident, response["channel"], response["ts"])
+
+
+def _record_announcement(incident: Incident, channel_id: str, ts: str) -> None:
+    """Record the announcement, and with it the incident channel's id (a channel created
+    by this try is recorded by this one write)."""
     incidents.update_fields(
-        incident, announcement_channel_id=response["channel"], announcement_ts=response["ts"]
+        incident,
+        channel_id=incident.channel_id,
+        announcement_channel_id=channel_id,
+        announcement_ts=ts,
     )
