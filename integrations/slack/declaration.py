@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import structlog
 from slack_sdk.errors import SlackApiError
@@ -17,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from incident import types
 from incident.privacy import is_private
 from incident.services import Services
-from integrations.slack import messages, runbook, status_page_summary
+from integrations.slack import messages, posted_before, runbook, status_page_summary
 from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.text import channel_name
 from integrations.slack.timed_posts import post_joining
@@ -27,14 +26,6 @@ from store.models import Incident
 
 log = structlog.get_logger("klaxon.declare")
 MAX_NAME_ATTEMPTS = 25
-# Message metadata that marks what Klaxon posted for which incident, so a step whose answer
-# was lost can find the message it already posted instead of posting it again.
-SUMMARY_EVENT = "klaxon_summary"
-ANNOUNCEMENT_EVENT = "klaxon_announcement"
-HISTORY_PAGES = 5
-ANY_CHANNEL = "public_channel,private_channel"
-# A channel created this long before the declaration cannot be the one created for it.
-CLOCK_SKEW = timedelta(minutes=1)
 
 
 def complete_setup(
@@ -229,7 +220,7 @@ def _create_channel(services: Services, incident: Incident) -> None:
         except SlackApiError as error:
             if error_code(error) != SlackCode.NAME_TAKEN:
                 raise
-            channel = _created_for(services, incident, name)
+            channel = posted_before.channel(services, incident, name)
             if channel is None:
                 continue
             log.info("incident_channel_adopted", incident_ref=incident.display_ref, channel=name)
@@ -239,56 +230,16 @@ def _create_channel(services: Services, incident: Incident) -> None:
     raise SlackApiError("no free channel name", {"ok": False, "error": SlackCode.NAME_TAKEN})
 
 
-def _created_for(services: Services, incident: Incident, name: str) -> dict | None:
-    """The existing channel `name`, if Klaxon created it for this incident: by Klaxon's bot
-    user, after the declaration, under the name this incident reserved."""
-    channel = find_channel(services.slack, name, types=ANY_CHANNEL)
-    if channel is None or channel.get("creator") != services.bot_user_id:
-        return None
-    declared = (incident.declared_at - CLOCK_SKEW).timestamp()
-    if channel.get("created", 0) < declared:
-        return None
-    return channel
-
-
 def _invite(services: Services, incident: Incident) -> None:
     kind = types.of(services.config, incident)
     people = [incident.reporter_id, incident.lead_id, *runbook.invitees(services, kind)]
     runbook.invite(services, incident.channel_id, [p for p in people if p])
 
 
-def _marker(kind: str, incident: Incident) -> dict:
-    return {"event_type": kind, "event_payload": {"incident_id": str(incident.id)}}
-
-
-def _already_posted(services: Services, channel_id: str, kind: str, incident: Incident):
-    """The message of this kind Klaxon posted for the incident in the channel, if any."""
-    oldest = f"{(incident.declared_at - CLOCK_SKEW).timestamp():.6f}"
-    cursor = None
-    for _ in range(HISTORY_PAGES):
-        try:
-            page = services.slack.conversations_history(
-                channel=channel_id,
-                oldest=oldest,
-                limit=200,
-                include_all_metadata=True,
-                cursor=cursor,
-            )
-        except SlackApiError as error:
-            if error_code(error) == SlackCode.NOT_IN_CHANNEL:  # so Klaxon cannot have posted there
-                return None
-            raise
-        for message in page["messages"]:
-            if message.get("metadata") == _marker(kind, incident):
-                return message
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
-    return None
-
-
 def _post_summary(services: Services, incident: Incident, resuming: bool) -> None:
-    found = resuming and _already_posted(services, incident.channel_id, SUMMARY_EVENT, incident)
+    found = resuming and posted_before.message(
+        services, incident.channel_id, posted_before.SUMMARY, incident
+    )
     if found:
         incidents.update_fields(incident, summary_ts=found["ts"])
         return
@@ -300,7 +251,7 @@ def _post_summary(services: Services, incident: Incident, resuming: bool) -> Non
             on_page=status_page_summary.on_page(services, incident),
             runbook=runbook.runbook_of(services, incident),
         ),
-        metadata=_marker(SUMMARY_EVENT, incident),
+        metadata=posted_before.marker(posted_before.SUMMARY, incident),
     )
     # Recorded with its pin, in one write right after it (a write lost meanwhile is found
     # again like a lost answer: the resuming lookup finds the post by its metadata).
@@ -319,9 +270,9 @@ def _pin_summary(services: Services, incident: Incident) -> None:
 def _announce(services: Services, incident: Incident, resuming: bool) -> None:
     channel = services.config.incidents_channel
     if resuming:
-        found_channel = find_channel(services.slack, channel, types=ANY_CHANNEL)
-        found = found_channel and _already_posted(
-            services, found_channel["id"], ANNOUNCEMENT_EVENT, incident
+        found_channel = find_channel(services.slack, channel, types=posted_before.ANY_CHANNEL)
+        found = found_channel and posted_before.message(
+            services, found_channel["id"], posted_before.ANNOUNCEMENT, incident
         )
         if found:
             _record_announcement(incident, found_channel["id"], found["ts"])
@@ -331,7 +282,7 @@ def _announce(services: Services, incident: Incident, resuming: bool) -> None:
         channel,
         text=messages.announcement_text(incident),
         blocks=messages.announcement_blocks(incident),
-        metadata=_marker(ANNOUNCEMENT_EVENT, incident),
+        metadata=posted_before.marker(posted_before.ANNOUNCEMENT, incident),
     )
     _record_announcement(incident, response["channel"], response["ts"])
 

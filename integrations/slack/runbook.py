@@ -11,7 +11,7 @@ from incident import types
 from incident.privacy import is_private
 from incident.services import Services
 from incident.vocabulary import Actor, is_slack_user
-from integrations.slack import runbook_messages
+from integrations.slack import posted_before, runbook_messages
 from integrations.slack.client import SlackCode, error_code
 from integrations.slack.people import People
 from settings.config import Config
@@ -20,7 +20,6 @@ from store import checklists, incident_roles, incidents
 from store.models import Incident
 
 log = structlog.get_logger("klaxon.runbook")
-CHECKLIST_EVENT = "klaxon_checklist"
 # What the reporter reads when a private incident's channel cannot be created.
 PRIVATE_CHANNEL_FAILED = (
     "the private incident channel could not be created (it needs the groups:write scope, "
@@ -96,12 +95,9 @@ def post_checklist(services: Services, incident: Incident, *, resuming: bool) ->
     items = checklists.of(incident)
     if not items or incident.checklist_ts or not incident.channel_id:
         return
-    marker = {"event_type": CHECKLIST_EVENT, "event_payload": {"incident_id": str(incident.id)}}
+    kind = posted_before.CHECKLIST
     if resuming:
-        page = services.slack.conversations_history(
-            channel=incident.channel_id, limit=200, include_all_metadata=True
-        )
-        found = next((m for m in page["messages"] if m.get("metadata") == marker), None)
+        found = posted_before.message(services, incident.channel_id, kind, incident)
         if found:
             incidents.update_fields(incident, checklist_ts=found["ts"])
             return
@@ -109,7 +105,7 @@ def post_checklist(services: Services, incident: Incident, *, resuming: bool) ->
         channel=incident.channel_id,
         text=runbook_messages.checklist_text(incident, items),
         blocks=runbook_messages.checklist_blocks(incident, items),
-        metadata=marker,
+        metadata=posted_before.marker(kind, incident),
     )
     incidents.update_fields(incident, checklist_ts=response["ts"])
 
