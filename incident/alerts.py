@@ -17,7 +17,7 @@ from incident.access import system_caller
 from incident.declare import DeclareForm
 from incident.services import Services
 from incident.vocabulary import Changes, clean, fit
-from store import incidents
+from store import alert_firings, incidents
 from store.models import Incident
 
 log = structlog.get_logger("klaxon.alerts")
@@ -80,7 +80,7 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
 
     def write_counts() -> None:
         for incident, texts in pending.values():
-            incidents.count_alerts(incident, texts)
+            alert_firings.count_alerts(incident, texts)
             counted[incident.id] = incident
             log.info("alerts_counted", incident_ref=incident.display_ref, alerts=len(texts))
         pending.clear()
@@ -89,7 +89,7 @@ def ingest(services: Services, alerts: list[Alert], *, request_id: str | None = 
         key = incident_key(services, alert)
         name = alert.labels.get("alertname") or key
         if key not in open_incidents:
-            open_incidents[key] = incidents.open_by_key(key)
+            open_incidents[key] = alert_firings.open_by_key(key)
         existing = open_incidents[key]
         if alert.status == "firing" and existing is not None:
             pending.setdefault(existing.id, (existing, []))[1].append(f"Alert {name} fired again")
