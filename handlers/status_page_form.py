@@ -8,7 +8,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 
 from handlers.interaction import Interaction
-from incident import status_page
+from incident import status_page, status_page_shown
 from incident.vocabulary import Permission
 from integrations.slack import replies, status_page_modal, status_page_replies
 from integrations.slack.client import error_code
@@ -28,7 +28,7 @@ def open_form(interaction: Interaction, incident_id: str, trigger_id: str) -> No
         settings.components,
         title=public.title if public else found.incident.title,
         status=public.status if public else "investigating",
-        impacts=status_page.impacts(public),
+        impacts=status_page_shown.impacts(public),
     )
     try:
         interaction.services.slack.views_open(trigger_id=trigger_id, view=view)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import structlog
 
-from incident import archiving, checklists, due_times, paging, status_page
+from incident import archiving, checklists, due_times, paging, status_page_mirror
 from incident.ports import Escalation
 from incident.services import Services
 from incident.vocabulary import is_slack_user
@@ -46,7 +46,7 @@ def run_due(services: Services, incident: Incident, now: datetime, *, owner: str
     if _is_due(incident.next_followup_at, now):
         changes.update(_followup_reminder(services, incident, now))
     if _is_due(incident.next_status_page_sync_at, now):
-        changes.update(status_page.mirror(services, incident, now))
+        changes.update(status_page_mirror.mirror(services, incident, now))
     if _is_due(changes.get("next_page_at", incident.next_page_at), now):
         changes.update(paging.deliver_due(services, incident, now))
     if _is_due(incident.next_checklist_at, now):

@@ -4,24 +4,24 @@ incident (Permission.PUBLISH), never a copy of the incident's internal fields.
 The person gives the public title, status, components with their impact and a message; the
 use case checks them against the vocabulary and `[status_page].components`, persists the
 update with its timeline event (store/status_page.py) and, when a hosted Statuspage is
-mirrored, the time to push it (the scheduler does, see `mirror`); then it refreshes the
-incident's living summary through the surface. The page's own server process notices the
-new state in the store (web/status_page/), so nothing here waits on HTTP.
+mirrored, the time to push it (the scheduler does: incident/status_page_mirror.py); then
+it refreshes the incident's living summary through the surface. The page's own server
+process notices the new state in the store (web/status_page/), so nothing here waits on
+HTTP. What the page shows of an incident is read through incident/status_page_shown.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import structlog
 
 from incident import lifecycle
 from incident.access import Caller, Denied, check
 from incident.outcomes import NotFound
-from incident.ports import MirrorUpdate
 from incident.privacy import is_private
 from incident.services import Services
+from incident.status_page_shown import IMPACT_WORDS, page_url
 from incident.vocabulary import (
     COMPONENT_IMPACTS,
     LIMITS,
@@ -39,12 +39,6 @@ from store.fields import utcnow
 from store.models import Incident, PublicIncident, PublicUpdate
 
 log = structlog.get_logger("klaxon.status_page")
-
-IMPACT_WORDS = {
-    "degraded_performance": "degraded performance",
-    "partial_outage": "partial outage",
-    "major_outage": "major outage",
-}
 
 
 @dataclass(frozen=True)
@@ -75,33 +69,6 @@ class Blocked:
 
 
 PublishOutcome = Published | Blocked | NotFound
-
-
-def line(public: PublicIncident | None) -> str | None:
-    """How the summary says what the page shows: "identified · API partial outage"."""
-    if public is None:
-        return None
-    parts = [public.status]
-    parts += [
-        f"{name} {IMPACT_WORDS.get(impact, impact)}"
-        for name, impact in sorted(public_store.components_of(public).items())
-    ]
-    return " · ".join(parts)
-
-
-def impacts(public: PublicIncident | None) -> dict[str, str]:
-    """{component: impact} as the page shows it now."""
-    return public_store.components_of(public) if public else {}
-
-
-def page_url(services: Services, public: PublicIncident) -> str:
-    base = services.config.status_page.url if services.config.status_page else ""
-    return f"{base}/incidents/{public.public_id}"
-
-
-def on_page(incident: Incident) -> PublicIncident | None:
-    """The incident's public face, if it has been published."""
-    return public_store.public_of(incident)
 
 
 def page_refusal(services: Services, incident: Incident) -> Refused | None:
@@ -248,15 +215,6 @@ def _describe(publication: public_store.Publication) -> str:
     return " · ".join(parts)
 
 
-MIRROR_MAX_RETRY = timedelta(hours=1)
-
-
-def mirror_retry_at(services: Services, attempts: int, now: datetime) -> datetime:
-    """When to push to the mirror again after `attempts` failures in a row: [scheduler].retry
-    doubled each time, at most an hour apart (Statuspage allows one request a second)."""
-    return now + min(services.config.scheduler_retry * (2 ** min(attempts, 20)), MIRROR_MAX_RETRY)
-
-
 def still_public(incident: Incident | str) -> bool:
     """Whether resolving this incident must also resolve it on the page (and so ask for
     the public resolution message)."""
@@ -279,50 +237,3 @@ def resolve(
         if not isinstance(published, Published):
             log.warning("status_page_resolution_not_published", outcome=type(published).__name__)
     return outcome
-
-
-def mirror(services: Services, incident: Incident, now: datetime) -> dict:
-    """Due work: push to the hosted Statuspage what it does not have yet. A failure is a
-    timeline event and a retry later (back-off), never an error anyone waits on."""
-    port = services.status_page_mirror
-    public = public_store.public_of(incident)
-    if port is None or public is None:
-        return {"next_status_page_sync_at": None}
-    updates = public_store.updates_of(public)
-    if public.mirrored_updates >= len(updates) and public.mirror_id:
-        return {"next_status_page_sync_at": None}
-    result = port.push(
-        public.title,
-        public.mirror_id,
-        [MirrorUpdate(u.status, u.body, public_store.components_of(u)) for u in updates],
-        public.mirrored_updates,
-    )
-    failed = result.error is not None
-    attempts = public_store.record_mirror(
-        public, mirror_id=result.mirror_id, pushed=result.pushed, failed=failed
-    )
-    if not failed:
-        if public.mirror_attempts:
-            incidents.add_event(
-                incident,
-                "status_page_mirrored",
-                f"Statuspage mirror caught up after {public.mirror_attempts} failed attempts",
-                now=now,
-            )
-        log.info("status_page_mirrored", incident_ref=incident.display_ref, updates=result.pushed)
-        return {"next_status_page_sync_at": None}
-    retry = mirror_retry_at(services, attempts, now)
-    incidents.add_event(
-        incident,
-        "status_page_mirror_failed",
-        f"Statuspage mirror failed (attempt {attempts}; next try {retry:%H:%M:%S} UTC): "
-        f"{result.error}"[:500],
-        now=now,
-    )
-    log.warning(
-        "status_page_mirror_failed",
-        incident_ref=incident.display_ref,
-        attempts=attempts,
-        error=result.error,
-    )
-    return {"next_status_page_sync_at": retry}

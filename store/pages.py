@@ -1,4 +1,4 @@
-"""The pages of an incident (store/models.py `Page`): requested by escalation, delivered
+"""The pages of an incident (store/models/paging.py `Page`): requested by escalation, delivered
 by the scheduler under the incident's lease, moved on by acknowledgement and resolution.
 
 A page's states climb triggered → acknowledged → resolved, in `wanted` (what Klaxon wants

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import STOP_BOUND
+from bot.shutdown import STOP_BOUND
 from store.db import open_database
 from store.models import Incident
 from tests.daemon import BASE_CONFIG

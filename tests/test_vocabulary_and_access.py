@@ -27,11 +27,11 @@ from incident.vocabulary import (
 )
 from integrations.slack import subcommands
 from settings import config as settings_config
-from store import models
+from store.models import incident as incident_tables
 
 
 def test_one_vocabulary_for_store_and_config():
-    assert models.SEVERITIES is SEVERITIES and models.STATUSES is STATUSES
+    assert incident_tables.SEVERITIES is SEVERITIES and incident_tables.STATUSES is STATUSES
     assert settings_config.SEVERITIES is SEVERITIES
     assert STATUSES == ("open", "acknowledged", "monitoring", "resolved")
     assert SETTABLE_STATUSES == ("acknowledged", "monitoring", "resolved")

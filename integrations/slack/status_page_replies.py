@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from incident.access import Denied
 from incident.outcomes import NotFound
-from incident.status_page import Blocked, PublishOutcome, line
+from incident.status_page import Blocked, PublishOutcome
+from incident.status_page_shown import line
 from incident.vocabulary import LIMITS, PUBLIC_STATUSES, Reason, Refused
 from integrations.slack.replies import NO_INCIDENT, Reply
 from integrations.slack.text import escape

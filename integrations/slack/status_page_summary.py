@@ -4,7 +4,7 @@ private incident, which the page refuses)."""
 
 from __future__ import annotations
 
-from incident import status_page
+from incident import status_page, status_page_shown
 from incident.services import Services
 from integrations.slack.messages import OnPage
 from store.models import Incident
@@ -13,11 +13,11 @@ from store.models import Incident
 def on_page(services: Services, incident: Incident) -> OnPage | None:
     if status_page.page_refusal(services, incident) is not None:
         return None
-    public = status_page.on_page(incident)
+    public = status_page_shown.on_page(incident)
     if public is None:
         return OnPage()
     return OnPage(
-        line=status_page.line(public),
-        url=status_page.page_url(services, public),
+        line=status_page_shown.line(public),
+        url=status_page_shown.page_url(services, public),
         resolved=public.status == "resolved",
     )

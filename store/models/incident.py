@@ -1,4 +1,5 @@
-"""Peewee models. The schema itself is owned by the versioned files in store/migrations/."""
+"""The incident and the rows that belong to it: its timeline, follow-ups, checklist and
+role holders (each deleted with the incident, ON DELETE CASCADE)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,7 @@ import peewee
 
 from incident.vocabulary import SEVERITIES, STATUSES
 from store.fields import UTCDateTimeField, utcnow
-
-
-class BaseModel(peewee.Model):
-    class Meta:
-        legacy_table_names = False
+from store.models.base import BaseModel
 
 
 class Incident(BaseModel):
@@ -128,103 +125,6 @@ class FollowUp(BaseModel):
         indexes = ((("incident", "created_at"), False),)
 
 
-class AuditEvent(BaseModel):
-    """Who tried what, allowed or not. Outlives the incident it names (no foreign key)."""
-
-    id = peewee.BigAutoField()
-    action = peewee.CharField(max_length=64)
-    actor_id = peewee.CharField(max_length=320, null=True)
-    incident_id = peewee.UUIDField(null=True)
-    incident_ref = peewee.IntegerField(null=True)
-    detail = peewee.TextField(default="{}")
-    request_id = peewee.CharField(max_length=64, null=True)
-    occurred_at = UTCDateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "audit_event"
-        indexes = (
-            (("action", "occurred_at"), False),
-            (("actor_id", "occurred_at"), False),
-            (("incident_id",), False),
-        )
-
-
-class Counter(BaseModel):
-    """Named sequences that work the same on SQLite and PostgreSQL (incident refs)."""
-
-    name = peewee.CharField(max_length=64, primary_key=True)
-    value = peewee.BigIntegerField(default=0)
-
-    class Meta:
-        table_name = "counter"
-
-
-class RoleGrant(BaseModel):
-    """A role given with `klaxon roles grant`, on top of the holders listed in [roles]."""
-
-    id = peewee.BigAutoField()
-    role = peewee.CharField(max_length=64)
-    holder = peewee.CharField(max_length=320)
-    granted_by = peewee.CharField(max_length=320, null=True)
-    granted_at = UTCDateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "role_grant"
-        indexes = ((("role", "holder"), True), (("holder",), False))
-
-
-class RateAttempt(BaseModel):
-    """One counted attempt (e.g. an acknowledgement) by one actor, for sliding-window limits."""
-
-    id = peewee.BigAutoField()
-    bucket = peewee.CharField(max_length=64)
-    actor = peewee.CharField(max_length=320)
-    attempted_at = UTCDateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "rate_attempt"
-        indexes = ((("bucket", "actor", "attempted_at"), False),)
-
-
-class AcceptedSignature(BaseModel):
-    """A signed ops API request already accepted: the same signature again is a replay.
-
-    Kept in the database, not in memory, so every replica refuses a request another one has
-    already taken; the primary key makes two replicas racing on one signature get one winner.
-    """
-
-    signature = peewee.CharField(max_length=64, primary_key=True)
-    expires_at = UTCDateTimeField(index=True)
-
-    class Meta:
-        table_name = "accepted_signature"
-
-
-class Page(BaseModel):
-    """One paging target of one incident ("pagerduty:payments"): what Klaxon wants the
-    provider to know (`wanted`: triggered, acknowledged, resolved) and what the provider
-    has accepted (`sent`). A row exists once per target, so a repeating escalation level
-    never pages twice; while `sent` lags `wanted` the scheduler tries again at
-    `next_attempt_at`, backing off with `attempts`."""
-
-    id = peewee.BigAutoField()
-    incident = peewee.ForeignKeyField(Incident, backref="pages", on_delete="CASCADE")
-    target = peewee.CharField(max_length=80)
-    provider = peewee.CharField(max_length=16)
-    wanted = peewee.CharField(max_length=16)
-    sent = peewee.CharField(max_length=16, null=True)
-    attempts = peewee.IntegerField(default=0)
-    last_error = peewee.TextField(default="")
-    next_attempt_at = UTCDateTimeField(null=True)
-    created_at = UTCDateTimeField(default=utcnow)
-    paged_at = UTCDateTimeField(null=True)
-    changed_at = UTCDateTimeField(null=True)
-
-    class Meta:
-        table_name = "page"
-        indexes = ((("incident", "target"), True),)
-
-
 class ChecklistItem(BaseModel):
     """One item of the incident type's checklist, ticked (or not) in the incident channel."""
 
@@ -255,90 +155,3 @@ class RoleAssignment(BaseModel):
     class Meta:
         table_name = "role_assignment"
         indexes = ((("incident", "role"), True), (("holder_id",), False))
-
-
-MODELS = (
-    Incident,
-    TimelineEvent,
-    FollowUp,
-    AuditEvent,
-    Counter,
-    RoleGrant,
-    RateAttempt,
-    AcceptedSignature,
-    Page,
-    ChecklistItem,
-    RoleAssignment,
-)
-
-
-class PublicIncident(BaseModel):
-    """An incident as the public status page shows it: only what a person published."""
-
-    id = peewee.BigAutoField()
-    public_id = peewee.CharField(max_length=16, unique=True)
-    incident = peewee.ForeignKeyField(Incident, unique=True, backref="public", on_delete="CASCADE")
-    title = peewee.CharField(max_length=200)
-    status = peewee.CharField(max_length=16)
-    # JSON: {component name: impact} as last published.
-    components = peewee.TextField(default="{}")
-    created_at = UTCDateTimeField(default=utcnow)
-    updated_at = UTCDateTimeField(default=utcnow)
-    resolved_at = UTCDateTimeField(null=True)
-    # Its mirror on a hosted Statuspage page: the incident id there, how many of its updates
-    # went out, and how many attempts in a row failed (for the back-off).
-    mirror_id = peewee.CharField(max_length=64, null=True)
-    mirrored_updates = peewee.IntegerField(default=0)
-    mirror_attempts = peewee.IntegerField(default=0)
-
-    class Meta:
-        table_name = "public_incident"
-        indexes = ((("resolved_at", "created_at"), False),)
-
-
-class PublicUpdate(BaseModel):
-    """One update published to the status page, with the components it affected then."""
-
-    id = peewee.BigAutoField()
-    public_incident = peewee.ForeignKeyField(PublicIncident, backref="updates", on_delete="CASCADE")
-    status = peewee.CharField(max_length=16)
-    body = peewee.TextField()
-    components = peewee.TextField(default="{}")
-    created_at = UTCDateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "public_update"
-        indexes = ((("public_incident", "created_at"), False), (("created_at",), False))
-
-
-MODELS = (*MODELS, PublicIncident, PublicUpdate)
-
-
-class PeriodicRun(BaseModel):
-    """When a periodic job (retention) next runs, and which replica holds it until when."""
-
-    name = peewee.CharField(max_length=64, primary_key=True)
-    next_run_at = UTCDateTimeField()
-    lease_owner = peewee.CharField(max_length=64, null=True)
-    lease_until = UTCDateTimeField(null=True)
-
-    class Meta:
-        table_name = "periodic_run"
-
-
-MODELS = (*MODELS, PeriodicRun)
-
-
-class PersonName(BaseModel):
-    """A person's display name as Slack last gave it, so reports name people (also
-    `klaxon report`, which runs without Slack). Refreshed when older than a day."""
-
-    user_id = peewee.CharField(max_length=32, primary_key=True)
-    display_name = peewee.CharField(max_length=200)
-    fetched_at = UTCDateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "person_name"
-
-
-MODELS = (*MODELS, PersonName)
