@@ -211,10 +211,10 @@ def test_a_redelivered_submission_declares_once(daemon, emulator, database_url):
     assert len(emulator.calls_to("conversations.create")) == 1
 
 
-def test_the_command_is_acknowledged_fast(daemon, emulator):
-    command = emulator.slash_command("/incident", "Fast?")
+def test_the_command_is_acknowledged_within_slacks_deadline(daemon, emulator):
+    command = emulator.slash_command("/incident", "Fast?")  # a late ack is never seen
     assert command["payload"] == {}
-    assert command["latency"] < 1.0  # generous: loopback on a shared machine
+    assert emulator.late_acks == []
 
 
 def test_malformed_payloads_are_dropped_and_the_daemon_carries_on(daemon, emulator):

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from websockets.sync.client import connect
 
-from tests.emulator.server import APP_TOKEN, BOT_TOKEN, BOT_USER, SlackEmulator
+from tests.emulator.server import ACK_DEADLINE, APP_TOKEN, BOT_TOKEN, BOT_USER, SlackEmulator
 
 
 @pytest.fixture
@@ -113,3 +113,17 @@ def test_a_submission_carries_the_state_of_a_section_accessory_but_not_of_other_
     submitted = envelopes[-1]["payload"]
     assert submitted["type"] == "view_submission"
     assert submitted["view"]["state"]["values"] == {"pick": {"pick": chosen}}
+
+
+def test_an_ack_after_slacks_three_seconds_is_not_taken(slack, emulator):
+    with connect(slack.apps_connections_open(app_token=APP_TOKEN)["url"]) as socket:
+        json.loads(socket.recv())  # hello
+        late = emulator.send_envelope("slash_commands", {"command": "/incident"}, wait=False)
+        json.loads(socket.recv())
+        emulator.sent_at[late["envelope_id"]] -= ACK_DEADLINE  # as if sent 3 s ago
+        socket.send(json.dumps({"envelope_id": late["envelope_id"]}))
+        in_time = emulator.send_envelope("slash_commands", {"command": "/incident"}, wait=False)
+        socket.send(json.dumps({"envelope_id": json.loads(socket.recv())["envelope_id"]}))
+        emulator.wait_for(lambda: in_time["envelope_id"] in emulator.acks, what="the ack")
+    assert emulator.late_acks == [late["envelope_id"]]
+    assert late["envelope_id"] not in emulator.acks

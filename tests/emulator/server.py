@@ -1,9 +1,10 @@
 """A Slack emulator on 127.0.0.1: the Web API methods Klaxon calls and a Socket Mode websocket.
 
-It is strict where Slack is strict (token types, trigger ids that expire after 3 seconds and
-work once, channel name rules and name_taken, membership, Block Kit limits) and records every
-call so tests can assert on exactly what the bot did. Faults (429 with Retry-After, 5xx, any
-Slack error) can be queued per method.
+It is strict where Slack is strict (token types, envelopes acked within 3 seconds or not at
+all, trigger ids that expire after 3 seconds and work once, channel name rules and
+name_taken, membership, Block Kit limits) and records every call so tests can assert on
+exactly what the bot did. Faults (429 with Retry-After, 5xx, any Slack error) can be queued
+per method.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ BOT_USER = "UKLAXONBOT"
 TEAM = "T0EMULATOR"
 APP_ID = "A0KLAXON"
 TRIGGER_TTL = 3.0
+# An envelope not acknowledged within this long has failed: the person sees Slack's own
+# "operation_timeout" (slash commands must be confirmed "within 3000 milliseconds").
+ACK_DEADLINE = 3.0
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>|<!subteam\^[A-Z0-9]+")
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
@@ -211,6 +215,7 @@ class SlackEmulator:
         self.connects = 0
         self.acks: dict[str, dict] = {}
         self.ack_times: dict[str, float] = {}
+        self.late_acks: list[str] = []  # envelopes acked after ACK_DEADLINE, ignored
         self.sent_at: dict[str, float] = {}
         self.sent_wall: dict[str, float] = {}
         self._seed()
@@ -971,7 +976,11 @@ class SlackEmulator:
                 except ValueError:
                     continue
                 envelope_id = message.get("envelope_id")
-                if envelope_id:
+                if envelope_id and now - self.sent_at.get(envelope_id, now) > ACK_DEADLINE:
+                    # Too late: Slack has already shown the person "operation_timeout".
+                    with self.changed:
+                        self.late_acks.append(envelope_id)
+                elif envelope_id:
                     with self.changed:
                         self.acks[envelope_id] = message.get("payload") or {}
                         self.ack_times[envelope_id] = now
