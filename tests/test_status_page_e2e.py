@@ -5,6 +5,7 @@ Statuspage v2 JSON), caching, resolution, and that nothing internal ever reaches
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -307,6 +308,13 @@ def test_http_semantics(incident, emulator, port):
     fresh = wait_page(port, lambda a: a.headers["ETag"] != etag, what="a new ETag after publish")
     assert "Elevated API errors" in fresh.text
     assert get(port, "/", headers={"If-None-Match": etag}).status == 200
+
+
+def test_the_page_gives_way_to_the_daemon(running):
+    """The page's process runs in the idle scheduling class, so a refresh storm never holds
+    a CPU an ack needs (it listens only once that is set)."""
+    pid = running.wait_for_event("status_page_started")["pid"]
+    assert os.sched_getscheduler(pid) == os.SCHED_IDLE
 
 
 def test_a_config_with_duplicate_components_stops_the_start(tmp_path, database_url):
