@@ -21,7 +21,7 @@ from incident.access import Caller, Denied, check
 from incident.outcomes import NotFound
 from incident.privacy import is_private
 from incident.services import Services
-from incident.status_page_shown import IMPACT_WORDS, page_url
+from incident.status_page_shown import described, page_url
 from incident.vocabulary import (
     COMPONENT_IMPACTS,
     LIMITS,
@@ -183,7 +183,8 @@ def publish(
         incident,
         publication,
         actor_id=caller.key,
-        event_text=f"Published to the status page: {_describe(publication)}",
+        event_text="Published to the status page: "
+        + described(publication.status, publication.components),
         sync_at=now if mirrored else None,
         now=now,
     )
@@ -204,15 +205,6 @@ def publish(
     )
     services.surface.refreshed(incidents.get(incident.id))
     return Published(incident, public, update, first, page_url(services, public))
-
-
-def _describe(publication: public_store.Publication) -> str:
-    parts = [publication.status]
-    parts += [
-        f"{name} {IMPACT_WORDS.get(impact, impact)}"
-        for name, impact in sorted(publication.components.items())
-    ]
-    return " · ".join(parts)
 
 
 def still_public(incident: Incident | str) -> bool:

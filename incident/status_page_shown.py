@@ -19,10 +19,14 @@ def line(public: PublicIncident | None) -> str | None:
     """How the summary says what the page shows: "identified · API partial outage"."""
     if public is None:
         return None
-    parts = [public.status]
+    return described(public.status, public_store.components_of(public))
+
+
+def described(status: str, components: dict[str, str]) -> str:
+    """A public status and its components' impacts in a line, the way Klaxon says them."""
+    parts = [status]
     parts += [
-        f"{name} {IMPACT_WORDS.get(impact, impact)}"
-        for name, impact in sorted(public_store.components_of(public).items())
+        f"{name} {IMPACT_WORDS.get(impact, impact)}" for name, impact in sorted(components.items())
     ]
     return " · ".join(parts)
 
