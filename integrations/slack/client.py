@@ -32,6 +32,7 @@ class SlackCode(StrEnum):
     NOT_IN_CHANNEL = "not_in_channel"
     ALREADY_PINNED = "already_pinned"
     CHANNEL_NOT_FOUND = "channel_not_found"
+    MESSAGE_NOT_FOUND = "message_not_found"
 
 
 def error_code(error: Exception) -> str:

@@ -22,8 +22,6 @@ from store.models import Incident
 
 log = structlog.get_logger("klaxon.home")
 
-MESSAGE_NOT_FOUND = "message_not_found"
-
 
 @dataclass(frozen=True)
 class ReportLink:
@@ -50,7 +48,7 @@ def report_link(services: Services, incident: Incident) -> ReportLink:
     except SlackApiError as error:
         code = error_code(error)
         log.warning("report_link_failed", incident_ref=incident.display_ref, error=code)
-        if code == MESSAGE_NOT_FOUND:
+        if code == SlackCode.MESSAGE_NOT_FOUND:
             return ReportLink(
                 why_not="Its report message was deleted: `/incident report` in "
                 f"{channel_link(incident.report_channel_id)} posts it again."
