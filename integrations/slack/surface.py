@@ -157,20 +157,11 @@ class SlackSurface(TimedPosts):
         self.refreshed(incident)
 
     def report_published(self, incident: Incident, markdown: str) -> str | None:
-        if not incident.channel_id:
-            return None
-        try:
-            posted = self._services.slack.chat_postMessage(
-                channel=incident.channel_id,
-                text=f"*Post-incident report for {incident.display_ref}* (Markdown, copy it "
-                f"into your docs):\n```\n{escape(trim(markdown, REPORT_MAX))}\n```",
-            )
-        except SlackApiError as error:
-            log.warning(
-                "report_post_failed", error=error_code(error), incident_ref=incident.display_ref
-            )
-            return None
-        return posted["ts"]
+        return self._in_channel(
+            incident,
+            f"*Post-incident report for {incident.display_ref}* (Markdown, copy it "
+            f"into your docs):\n```\n{escape(trim(markdown, REPORT_MAX))}\n```",
+        )
 
     def refreshed(self, incident: Incident) -> None:
         items = followups.of(incident)
@@ -261,16 +252,19 @@ class SlackSurface(TimedPosts):
             log.warning("permalink_failed", error=error_code(error))
             return None
 
-    def _in_channel(self, incident: Incident, text: str) -> None:
-        """A line in the incident channel (the timeline people read)."""
+    def _in_channel(self, incident: Incident, text: str) -> str | None:
+        """A line in the incident channel (the timeline people read); its ts, or None if
+        it could not be posted."""
         if not incident.channel_id:
-            return
+            return None
         try:
-            self._services.slack.chat_postMessage(channel=incident.channel_id, text=text)
+            posted = self._services.slack.chat_postMessage(channel=incident.channel_id, text=text)
         except SlackApiError as error:
             log.warning(
                 "channel_post_failed", error=error_code(error), incident_ref=incident.display_ref
             )
+            return None
+        return posted["ts"]
 
     def _announce(self, incident: Incident, text: str) -> None:
         """A line in the incidents channel (severity raised, resolved, reopened).
