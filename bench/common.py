@@ -26,7 +26,8 @@ from tests.postgres import PostgresServer  # noqa: E402
 EMULATOR_IN_PROCESS = (
     "the bundled tests/emulator, in the benchmark's own process (its HTTP and websocket "
     "threads; the benchmark's driver thread sleeps on a condition while a request is in "
-    "flight)"
+    "flight); an ack is timed from its envelope's hand-over to the kernel to the kernel's "
+    "receipt of the ack (SO_TIMESTAMPNS), as Slack's side of the socket sees it"
 )
 
 

@@ -4,6 +4,7 @@ runs any Socket Mode bot against it): they answer and refuse as Slack's referenc
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from slack_sdk import WebClient
@@ -127,3 +128,18 @@ def test_an_ack_after_slacks_three_seconds_is_not_taken(slack, emulator):
         emulator.wait_for(lambda: in_time["envelope_id"] in emulator.acks, what="the ack")
     assert emulator.late_acks == [late["envelope_id"]]
     assert late["envelope_id"] not in emulator.acks
+
+
+def test_an_ack_is_timed_when_it_reaches_the_socket_not_when_a_thread_reads_it(slack, emulator):
+    """The emulator's own wait (for its interpreter lock, say) after an ack arrived is no
+    part of the bot's latency: the ack is stamped by the kernel on arrival."""
+    with connect(slack.apps_connections_open(app_token=APP_TOKEN)["url"]) as bot:
+        json.loads(bot.recv())  # hello
+        sent = emulator.send_envelope("slash_commands", {"command": "/incident"}, wait=False)
+        server_side = emulator.connections[-1]
+        with server_side.protocol_mutex:  # the thread reading the socket cannot parse frames
+            bot.send(json.dumps({"envelope_id": json.loads(bot.recv())["envelope_id"]}))
+            time.sleep(0.2)  # the emulator's stall, long after the ack reached its socket
+            released_at = time.perf_counter()
+        emulator.wait_for(lambda: sent["envelope_id"] in emulator.acks, what="the ack")
+    assert emulator.ack_times[sent["envelope_id"]] < released_at

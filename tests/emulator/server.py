@@ -33,6 +33,7 @@ from tests.emulator.blockkit import (
     validate_blocks,
     validate_view,
 )
+from tests.emulator.stamps import StampedSocket
 from tests.emulator.waiting import wait_until
 
 BOT_TOKEN = "xoxb-emulator-bot-token"
@@ -160,19 +161,18 @@ class Stall:
 
 
 class StampedConnection(ServerConnection):
-    """A Socket Mode connection that notes when each text frame arrived, on the thread that
-    reads the socket: the ack's time as the emulator takes it is then not delayed by the
-    hand-over to the thread that iterates the connection, which waits for this process's
-    interpreter lock behind the emulator's own Web API work (the views.open the same
-    command starts, say)."""
+    """A Socket Mode connection that notes when each text frame reached the socket (see
+    tests/emulator/stamps.py), and when the thread iterating the connection got it: an
+    envelope's latency is taken between the socket's two stamps, and the thread's is kept
+    beside it to show what the emulator's own wait would have added."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, sock: socket.socket, *args, **kwargs) -> None:
         self.arrivals: deque[tuple[float, bytes]] = deque()
+        super().__init__(StampedSocket(sock), *args, **kwargs)
 
     def process_event(self, event) -> None:
         if isinstance(event, Frame) and event.opcode is Opcode.TEXT and event.fin:
-            self.arrivals.append((time.perf_counter(), bytes(event.data)))
+            self.arrivals.append((self.socket.received_at, bytes(event.data)))
         super().process_event(event)
 
     def arrived(self, message: str) -> float:
@@ -1039,6 +1039,8 @@ class SlackEmulator:
         self.sent_at[envelope_id] = time.perf_counter()
         self.sent_wall[envelope_id] = time.time()
         connection.send(json.dumps(envelope))
+        # Timed from the frame's hand-over to the kernel (tests/emulator/stamps.py).
+        self.sent_at[envelope_id] = connection.socket.written_at() or self.sent_at[envelope_id]
         if not wait:
             return {"envelope_id": envelope_id}
         self.wait_for(
