@@ -9,7 +9,7 @@ from datetime import datetime
 import peewee
 
 from store import checklists, due
-from store.db import write_transaction
+from store.db import joined_write_transaction, write_transaction
 from store.fields import utcnow
 from store.models import Counter, Incident, TimelineEvent
 
@@ -46,13 +46,20 @@ def _next_value(name: str) -> int:
     return values[0]
 
 
+def _give_back(name: str) -> None:
+    """Undo `_next_value` in the same transaction, which still holds the counter's row (on
+    SQLite, the write lock): nobody took a value since, so no value is skipped."""
+    Counter.update(value=Counter.value - 1).where(Counter.name == name).execute()
+
+
 def declare(
     new: NewIncident,
     now: datetime | None = None,
     schedule: dict | None = None,
     held_by: due.Hold | None = None,
 ) -> tuple[Incident, bool]:
-    """Persist a new incident and its `declared` timeline event in one transaction.
+    """Persist a new incident and its `declared` timeline event, in the caller's transaction
+    (or one of its own).
 
     Returns (incident, created). A declaration_key seen before returns the incident it
     created the first time, with created=False, so a redelivered submission is harmless.
@@ -62,46 +69,49 @@ def declare(
     now = now or utcnow()
     schedule = schedule or {}
     lease = {"lease_owner": held_by.owner, "lease_until": held_by.until} if held_by else {}
-    try:
-        # A declaration_key seen before fails the insert (a unique index): the savepoint (or
-        # transaction) rolls back, the ref counter with it. Trying first saves asking first,
-        # a round trip before every declaration's acknowledgement.
-        with write_transaction():
-            incident = Incident.create(
-                ref=_next_value(REF_COUNTER),
-                title=new.title,
-                severity=new.severity,
-                reporter_id=new.reporter_id,
-                lead_id=new.lead_id,
-                impact=new.impact,
-                description=new.description,
-                declaration_key=new.declaration_key,
-                incident_key=new.incident_key,
-                route=new.route,
-                alert_count=new.alert_count,
-                private=new.private,
-                incident_type=new.incident_type,
-                declared_at=now,
-                updated_at=now,
-                last_update_at=now,
-                **schedule,
-                **lease,
-                next_due_at=min((t for t in schedule.values() if t), default=None),
-            )
-            TimelineEvent.create(
-                incident=incident,
-                kind="declared",
-                actor_id=new.reporter_id,
-                text=f"Declared {new.severity}: {new.title}",
-                occurred_at=now,
-            )
-            checklists.add(incident, list(new.checklist), existing=0)
-            return incident, True
-    except peewee.IntegrityError:
-        # A redelivery, or two deliveries of one declaration racing: the first one won.
-        if new.declaration_key is None:
-            raise
-        return Incident.get(Incident.declaration_key == new.declaration_key), False
+    with joined_write_transaction():
+        incident = Incident(
+            ref=_next_value(REF_COUNTER),
+            title=new.title,
+            severity=new.severity,
+            reporter_id=new.reporter_id,
+            lead_id=new.lead_id,
+            impact=new.impact,
+            description=new.description,
+            declaration_key=new.declaration_key,
+            incident_key=new.incident_key,
+            route=new.route,
+            alert_count=new.alert_count,
+            private=new.private,
+            incident_type=new.incident_type,
+            declared_at=now,
+            updated_at=now,
+            last_update_at=now,
+            **schedule,
+            **lease,
+            next_due_at=min((t for t in schedule.values() if t), default=None),
+        )
+        # A declaration_key seen before inserts nothing (a redelivery, or two deliveries of
+        # one declaration racing: the first one won). Trying first saves asking first, a
+        # round trip before every declaration's acknowledgement, and needs no savepoint.
+        inserted = (
+            Incident.insert(incident.__data__)
+            .on_conflict(action="NOTHING", conflict_target=[Incident.declaration_key])
+            .returning(Incident.id)
+            .execute()
+        )
+        if not list(inserted):
+            _give_back(REF_COUNTER)
+            return Incident.get(Incident.declaration_key == new.declaration_key), False
+        TimelineEvent.create(
+            incident=incident,
+            kind="declared",
+            actor_id=new.reporter_id,
+            text=f"Declared {new.severity}: {new.title}",
+            occurred_at=now,
+        )
+        checklists.add(incident, list(new.checklist), existing=0)
+    return incident, True
 
 
 def get(incident_id: uuid.UUID | str) -> Incident | None:
