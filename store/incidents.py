@@ -8,7 +8,7 @@ from datetime import datetime
 
 import peewee
 
-from store import checklists, due
+from store import cached_insert, checklists, due
 from store.db import joined_write_transaction, write_transaction
 from store.fields import utcnow
 from store.models import Counter, Incident, TimelineEvent
@@ -94,13 +94,12 @@ def declare(
         # A declaration_key seen before inserts nothing (a redelivery, or two deliveries of
         # one declaration racing: the first one won). Trying first saves asking first, a
         # round trip before every declaration's acknowledgement, and needs no savepoint.
-        inserted = (
-            Incident.insert(incident.__data__)
-            .on_conflict(action="NOTHING", conflict_target=[Incident.declaration_key])
-            .returning(Incident.id)
-            .execute()
+        inserted = cached_insert.insert(
+            Incident,
+            incident.__data__,
+            tail='ON CONFLICT ("declaration_key") DO NOTHING RETURNING "id"',
         )
-        if not list(inserted):
+        if not inserted.fetchall():
             _give_back(REF_COUNTER)
             return Incident.get(Incident.declaration_key == new.declaration_key), False
         TimelineEvent.create(
