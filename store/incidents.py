@@ -102,12 +102,15 @@ def declare(
         if not inserted.fetchall():
             _give_back(REF_COUNTER)
             return Incident.get(Incident.declaration_key == new.declaration_key), False
-        TimelineEvent.create(
-            incident=incident,
-            kind="declared",
-            actor_id=new.reporter_id,
-            text=f"Declared {new.severity}: {new.title}",
-            occurred_at=now,
+        cached_insert.insert(
+            TimelineEvent,
+            {
+                "incident": incident.id,
+                "kind": "declared",
+                "actor_id": new.reporter_id,
+                "text": f"Declared {new.severity}: {new.title}",
+                "occurred_at": now,
+            },
         )
         checklists.add(incident, list(new.checklist), existing=0)
     return incident, True
