@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,12 @@ from store.fields import utcnow
 from store.models import Counter, Incident, TimelineEvent
 
 REF_COUNTER = "incident_ref"
+# A new row's channel name unless another incident has (or is creating) a channel of that
+# name: what `reserve_channel_name` decides, within the INSERT.
+_CHANNEL_NAME_UNLESS_TAKEN = (
+    'CASE WHEN EXISTS (SELECT 1 FROM "incident" WHERE "channel_name" = {value}) '
+    "THEN NULL ELSE {value} END"
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ def declare(
     now: datetime | None = None,
     schedule: dict | None = None,
     held_by: due.Hold | None = None,
+    channel_name: Callable[[Incident], str] | None = None,
 ) -> tuple[Incident, bool]:
     """Persist a new incident and its `declared` timeline event, in the caller's transaction
     (or one of its own).
@@ -65,6 +73,10 @@ def declare(
     created the first time, with created=False, so a redelivered submission is harmless.
     `held_by` leases the new incident's due work to the replica that goes on to build it in
     Slack, so the scheduler's reconciliation never works on it at the same time.
+    `channel_name` names the incident's channel from the incident about to be stored (its
+    ref is known only then); the name is reserved with the row unless another incident has
+    it (as `reserve_channel_name` would; incident.channel_name stays None then), which saves
+    the reservation's own statement.
     """
     now = now or utcnow()
     schedule = schedule or {}
@@ -94,14 +106,20 @@ def declare(
         # A declaration_key seen before inserts nothing (a redelivery, or two deliveries of
         # one declaration racing: the first one won). Trying first saves asking first, a
         # round trip before every declaration's acknowledgement, and needs no savepoint.
+        row, expressions = incident.__data__, {}
+        if channel_name is not None:
+            row = {**row, "channel_name": channel_name(incident)}
+            expressions = {"channel_name": _CHANNEL_NAME_UNLESS_TAKEN}
         inserted = cached_insert.insert(
             Incident,
-            incident.__data__,
-            tail='ON CONFLICT ("declaration_key") DO NOTHING RETURNING "id"',
-        )
-        if not inserted.fetchall():
+            row,
+            tail='ON CONFLICT ("declaration_key") DO NOTHING RETURNING "channel_name"',
+            expressions=expressions,
+        ).fetchall()
+        if not inserted:
             _give_back(REF_COUNTER)
             return Incident.get(Incident.declaration_key == new.declaration_key), False
+        [(incident.channel_name,)] = inserted
         cached_insert.insert(
             TimelineEvent,
             {

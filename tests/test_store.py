@@ -118,6 +118,23 @@ def test_lookup_by_channel_and_update_fields(db):
     ]
 
 
+def test_declare_reserves_the_channel_name_it_is_given_unless_taken(db):
+    def named(incident: Incident) -> str:
+        return f"inc-20261122-{incident.title}-{incident.ref}"
+
+    first, _ = incidents.declare(new("checkout"), channel_name=named)
+    assert first.channel_name == "inc-20261122-checkout-1"
+    incidents.update_fields(first, channel_name="inc-20261122-payments-2")
+    second, _ = incidents.declare(new("payments"), channel_name=named)
+    assert second.channel_name is None  # taken: the surface tries its next names
+    third, _ = incidents.declare(new("search"), channel_name=named)
+    assert [incidents.get(i.id).channel_name for i in (first, second, third)] == [
+        "inc-20261122-payments-2",
+        None,
+        "inc-20261122-search-3",
+    ]
+
+
 def test_get_tolerates_malformed_ids(db):
     assert incidents.get("not-a-uuid") is None
 
