@@ -41,16 +41,18 @@ class NewIncident:
     checklist: tuple[tuple[str, datetime | None], ...] = ()
 
 
+# Sent as written: Peewee would build the statement, and a row object for its result, anew
+# on every declaration before its acknowledgement.
+_INCREMENT = 'UPDATE "counter" SET "value" = "value" + 1 WHERE "name" = {param} RETURNING "value"'
+
+
 def _next_value(name: str) -> int:
     """Increment a named counter inside the caller's transaction and return the new value."""
-    query = (
-        Counter.update(value=Counter.value + 1).where(Counter.name == name).returning(Counter.value)
-    )
-    row = query.execute()
-    values = [r.value for r in row]
+    database = Counter._meta.database
+    values = database.execute_sql(_INCREMENT.format(param=database.param), (name,)).fetchall()
     if not values:
         raise LookupError(f"counter {name!r} is missing; run `klaxon migrate`")
-    return values[0]
+    return values[0][0]
 
 
 def _give_back(name: str) -> None:
