@@ -126,12 +126,13 @@ def record(
             "next_checklist_at": min((d for _, d in checklist if d), default=None),
         },
         held_by=hold,
+        channel_name=services.surface.place_name,
     )
     if not created:
         log.info("declaration_redelivered", incident_ref=incident.display_ref)
         return incident, None
     hold.incident_id = incident.id
-    services.surface.name_place(incident)
+    services.surface.name_place(incident)  # no query when the first name was free
     log.info(
         "incident_declared",
         incident_id=str(incident.id),

@@ -55,6 +55,10 @@ class Archiving:
 
 class IncidentSurface(Protocol):
     # The declaration
+    def place_name(self, incident: Incident) -> str:
+        """The name the incident's place is tried under first (no call to Slack): the
+        declaration reserves it with the incident's row when no other incident has it."""
+
     def name_place(self, incident: Incident) -> None:
         """Reserve the name of the incident's place on its row, inside the declaration's
         transaction (no call to Slack), so that building it starts with the channel."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from store import cached_insert
 from store.fields import utcnow
 from store.models import AuditEvent, Incident
 
@@ -66,15 +67,18 @@ def record(
     request_id: str | None = None,
     **detail,
 ) -> AuditEvent:
-    return AuditEvent.create(
-        action=action,
-        actor_id=actor_id,
-        incident_id=incident.id if incident else None,
-        incident_ref=incident.ref if incident else None,
-        detail=json.dumps(detail, default=str, sort_keys=True),
-        request_id=request_id,
-        occurred_at=utcnow(),
-    )
+    row = {
+        "action": action,
+        "actor_id": actor_id,
+        "incident_id": incident.id if incident else None,
+        "incident_ref": incident.ref if incident else None,
+        "detail": json.dumps(detail, default=str, sort_keys=True),
+        "request_id": request_id,
+        "occurred_at": utcnow(),
+    }
+    # Written by every declaration before its acknowledgement: the cached INSERT text.
+    [(event_id,)] = cached_insert.insert(AuditEvent, row, tail='RETURNING "id"').fetchall()
+    return AuditEvent(id=event_id, **row)
 
 
 def events(action: str | None = None) -> list[AuditEvent]:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import peewee
 
-from store import checklists, due
-from store.db import write_transaction
+from store import cached_insert, checklists, due
+from store.db import joined_write_transaction, write_transaction
 from store.fields import utcnow
 from store.models import Counter, Incident, TimelineEvent
 
 REF_COUNTER = "incident_ref"
+# A new row's channel name unless another incident has (or is creating) a channel of that
+# name: what `reserve_channel_name` decides, within the INSERT.
+_CHANNEL_NAME_UNLESS_TAKEN = (
+    'CASE WHEN EXISTS (SELECT 1 FROM "incident" WHERE "channel_name" = {value}) '
+    "THEN NULL ELSE {value} END"
+)
 
 
 @dataclass(frozen=True)
@@ -34,16 +41,24 @@ class NewIncident:
     checklist: tuple[tuple[str, datetime | None], ...] = ()
 
 
+# Sent as written: Peewee would build the statement, and a row object for its result, anew
+# on every declaration before its acknowledgement.
+_INCREMENT = 'UPDATE "counter" SET "value" = "value" + 1 WHERE "name" = {param} RETURNING "value"'
+
+
 def _next_value(name: str) -> int:
     """Increment a named counter inside the caller's transaction and return the new value."""
-    query = (
-        Counter.update(value=Counter.value + 1).where(Counter.name == name).returning(Counter.value)
-    )
-    row = query.execute()
-    values = [r.value for r in row]
+    database = Counter._meta.database
+    values = database.execute_sql(_INCREMENT.format(param=database.param), (name,)).fetchall()
     if not values:
         raise LookupError(f"counter {name!r} is missing; run `klaxon migrate`")
-    return values[0]
+    return values[0][0]
+
+
+def _give_back(name: str) -> None:
+    """Undo `_next_value` in the same transaction, which still holds the counter's row (on
+    SQLite, the write lock): nobody took a value since, so no value is skipped."""
+    Counter.update(value=Counter.value - 1).where(Counter.name == name).execute()
 
 
 def declare(
@@ -51,57 +66,74 @@ def declare(
     now: datetime | None = None,
     schedule: dict | None = None,
     held_by: due.Hold | None = None,
+    channel_name: Callable[[Incident], str] | None = None,
 ) -> tuple[Incident, bool]:
-    """Persist a new incident and its `declared` timeline event in one transaction.
+    """Persist a new incident and its `declared` timeline event, in the caller's transaction
+    (or one of its own).
 
     Returns (incident, created). A declaration_key seen before returns the incident it
     created the first time, with created=False, so a redelivered submission is harmless.
     `held_by` leases the new incident's due work to the replica that goes on to build it in
     Slack, so the scheduler's reconciliation never works on it at the same time.
+    `channel_name` names the incident's channel from the incident about to be stored (its
+    ref is known only then); the name is reserved with the row unless another incident has
+    it (as `reserve_channel_name` would; incident.channel_name stays None then), which saves
+    the reservation's own statement.
     """
     now = now or utcnow()
     schedule = schedule or {}
     lease = {"lease_owner": held_by.owner, "lease_until": held_by.until} if held_by else {}
-    try:
-        # A declaration_key seen before fails the insert (a unique index): the savepoint (or
-        # transaction) rolls back, the ref counter with it. Trying first saves asking first,
-        # a round trip before every declaration's acknowledgement.
-        with write_transaction():
-            incident = Incident.create(
-                ref=_next_value(REF_COUNTER),
-                title=new.title,
-                severity=new.severity,
-                reporter_id=new.reporter_id,
-                lead_id=new.lead_id,
-                impact=new.impact,
-                description=new.description,
-                declaration_key=new.declaration_key,
-                incident_key=new.incident_key,
-                route=new.route,
-                alert_count=new.alert_count,
-                private=new.private,
-                incident_type=new.incident_type,
-                declared_at=now,
-                updated_at=now,
-                last_update_at=now,
-                **schedule,
-                **lease,
-                next_due_at=min((t for t in schedule.values() if t), default=None),
-            )
-            TimelineEvent.create(
-                incident=incident,
-                kind="declared",
-                actor_id=new.reporter_id,
-                text=f"Declared {new.severity}: {new.title}",
-                occurred_at=now,
-            )
-            checklists.add(incident, list(new.checklist), existing=0)
-            return incident, True
-    except peewee.IntegrityError:
-        # A redelivery, or two deliveries of one declaration racing: the first one won.
-        if new.declaration_key is None:
-            raise
-        return Incident.get(Incident.declaration_key == new.declaration_key), False
+    with joined_write_transaction():
+        incident = Incident(
+            ref=_next_value(REF_COUNTER),
+            title=new.title,
+            severity=new.severity,
+            reporter_id=new.reporter_id,
+            lead_id=new.lead_id,
+            impact=new.impact,
+            description=new.description,
+            declaration_key=new.declaration_key,
+            incident_key=new.incident_key,
+            route=new.route,
+            alert_count=new.alert_count,
+            private=new.private,
+            incident_type=new.incident_type,
+            declared_at=now,
+            updated_at=now,
+            last_update_at=now,
+            **schedule,
+            **lease,
+            next_due_at=min((t for t in schedule.values() if t), default=None),
+        )
+        # A declaration_key seen before inserts nothing (a redelivery, or two deliveries of
+        # one declaration racing: the first one won). Trying first saves asking first, a
+        # round trip before every declaration's acknowledgement, and needs no savepoint.
+        row, expressions = incident.__data__, {}
+        if channel_name is not None:
+            row = {**row, "channel_name": channel_name(incident)}
+            expressions = {"channel_name": _CHANNEL_NAME_UNLESS_TAKEN}
+        inserted = cached_insert.insert(
+            Incident,
+            row,
+            tail='ON CONFLICT ("declaration_key") DO NOTHING RETURNING "channel_name"',
+            expressions=expressions,
+        ).fetchall()
+        if not inserted:
+            _give_back(REF_COUNTER)
+            return Incident.get(Incident.declaration_key == new.declaration_key), False
+        [(incident.channel_name,)] = inserted
+        cached_insert.insert(
+            TimelineEvent,
+            {
+                "incident": incident.id,
+                "kind": "declared",
+                "actor_id": new.reporter_id,
+                "text": f"Declared {new.severity}: {new.title}",
+                "occurred_at": now,
+            },
+        )
+        checklists.add(incident, list(new.checklist), existing=0)
+    return incident, True
 
 
 def get(incident_id: uuid.UUID | str) -> Incident | None:

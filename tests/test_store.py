@@ -50,6 +50,38 @@ def test_a_redelivered_declaration_returns_the_first_incident(db):
     assert TimelineEvent.select().count() == 1
 
 
+def test_a_redelivered_declaration_consumes_no_ref(db):
+    incidents.declare(new(key="view:V1"))
+    incidents.declare(new(key="view:V1"))
+    following, _ = incidents.declare(new("Payments slow", key="view:V2"))
+    assert following.ref == 2  # not 3: the redelivery gave its ref back
+
+
+def test_deliveries_of_one_declaration_racing_declare_it_once(database_url):
+    database = open_database(database_url)
+    migrate.apply(database)
+    start, outcomes, errors = threading.Barrier(4), [], []
+
+    def deliver():
+        try:
+            with database.connection_context():
+                start.wait()
+                outcomes.append(incidents.declare(new(key="view:V1")))
+        except Exception as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(created for _, created in outcomes) == [False, False, False, True]
+    with database.connection_context():
+        assert {incident.id for incident, _ in outcomes} == {Incident.get().id}
+        assert incidents.declare(new("Payments slow"))[0].ref == 2
+
+
 def test_times_round_trip_as_aware_utc(db):
     moment = datetime(2026, 11, 22, 23, 59, 59, 123456, tzinfo=UTC)
     incident, _ = incidents.declare(new(), now=moment)
@@ -83,6 +115,23 @@ def test_lookup_by_channel_and_update_fields(db):
     assert [i.channel_name for i in (incidents.get(incident.id), incidents.get(other.id))] == [
         "inc-20261122-checkout",
         "inc-20261122-other",
+    ]
+
+
+def test_declare_reserves_the_channel_name_it_is_given_unless_taken(db):
+    def named(incident: Incident) -> str:
+        return f"inc-20261122-{incident.title}-{incident.ref}"
+
+    first, _ = incidents.declare(new("checkout"), channel_name=named)
+    assert first.channel_name == "inc-20261122-checkout-1"
+    incidents.update_fields(first, channel_name="inc-20261122-payments-2")
+    second, _ = incidents.declare(new("payments"), channel_name=named)
+    assert second.channel_name is None  # taken: the surface tries its next names
+    third, _ = incidents.declare(new("search"), channel_name=named)
+    assert [incidents.get(i.id).channel_name for i in (first, second, third)] == [
+        "inc-20261122-payments-2",
+        None,
+        "inc-20261122-search-3",
     ]
 
 

@@ -193,13 +193,19 @@ def _names(services: Services, incident: Incident):
         )
 
 
+def first_name(services: Services, incident: Incident) -> str:
+    """The name the channel is tried under first (the declaration reserves it with the row)."""
+    return next(_names(services, incident))
+
+
 def _reserved(incident: Incident, name: str) -> bool:
     return incident.channel_name == name or incidents.reserve_channel_name(incident, name)
 
 
 def reserve_name(services: Services, incident: Incident) -> None:
     """Reserve the first free name for the channel, in the caller's transaction: the
-    declaration's, so the reservation costs no commit of its own before the channel.
+    declaration's, so the reservation costs no commit of its own before the channel (and
+    no statement when the declaration's INSERT reserved `first_name` already).
     Declarations reserve one at a time: their transactions queue on the ref counter's row
     (on SQLite, on the database's write lock), so each sees the names taken before it."""
     for name in _names(services, incident):

@@ -53,6 +53,9 @@ class SlackSurface(TimedPosts):
 
     # ----- the declaration -----
 
+    def place_name(self, incident: Incident) -> str:
+        return declaration.first_name(self._services, incident)
+
     def name_place(self, incident: Incident) -> None:
         declaration.reserve_name(self._services, incident)
 
