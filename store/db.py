@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import select
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -17,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 import peewee
 import psycopg2
 from playhouse.pool import PooledPostgresqlDatabase
-from psycopg2.extensions import make_dsn, parse_dsn
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE, make_dsn, parse_dsn
 
 from store.fields import DATABASE_TYPES, FIELD_TYPE
 from store.models import MODELS
@@ -32,6 +33,33 @@ SQLITE_PRAGMAS = {
 
 class DatabaseURLError(ValueError):
     """DATABASE_URL cannot be used."""
+
+
+class PostgreSQLPool(PooledPostgresqlDatabase):
+    """Peewee's pool, without a round trip each time it lends a connection.
+
+    Peewee checks an idle pooled connection with `SELECT 1` before lending it: a round trip
+    before every unit of work, the declaration's transaction (committed before its form
+    closes) among them. A server that ended an idle connection (a restart, an idle timeout,
+    pg_terminate_backend) has sent its reason and closed the socket, so the socket is
+    readable: only then is the round trip made, and a dead connection is still replaced
+    before anyone uses it.
+    """
+
+    def _is_closed(self, conn) -> bool:
+        if conn.closed:
+            return True
+        if conn.get_transaction_status() == TRANSACTION_STATUS_IDLE and not _readable(conn):
+            return False
+        return super()._is_closed(conn)
+
+
+def _readable(conn) -> bool:
+    """Whether the server sent anything to an idle connection (Klaxon asks it for no
+    notifications, so it writes only when it ends the connection)."""
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def open_database(url: str) -> peewee.Database:
@@ -60,7 +88,7 @@ def open_database(url: str) -> peewee.Database:
         max_connections = _whole_number(options, "max_connections", 32)
         connect_timeout = _whole_number(options, "connect_timeout", 5)
         _check_libpq_options(options)
-        database = PooledPostgresqlDatabase(
+        database = PostgreSQLPool(
             unquote(parsed.path[1:]),
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
