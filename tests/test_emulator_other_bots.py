@@ -4,6 +4,7 @@ runs any Socket Mode bot against it): they answer and refuse as Slack's referenc
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -143,3 +144,18 @@ def test_an_ack_is_timed_when_it_reaches_the_socket_not_when_a_thread_reads_it(s
             released_at = time.perf_counter()
         emulator.wait_for(lambda: sent["envelope_id"] in emulator.acks, what="the ack")
     assert emulator.ack_times[sent["envelope_id"]] < released_at
+
+
+def test_a_call_in_flight_has_no_status_until_it_is_answered(slack, emulator):
+    channel = slack.conversations_create(name="in-flight")["channel"]["id"]
+    stall = emulator.stall("chat.postMessage", after_effect=True)
+    posting = threading.Thread(target=lambda: slack.chat_postMessage(channel=channel, text="x"))
+    posting.start()
+    try:
+        assert stall.arrived.wait(5)
+        [call] = emulator.calls_to("chat.postMessage")
+        assert (call.status, call.response) == (None, None)
+    finally:
+        stall.release()
+        posting.join(5)
+    assert (call.status, call.response["ok"]) == (200, True)

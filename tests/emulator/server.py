@@ -96,8 +96,10 @@ class Call:
     method: str
     params: dict
     at: float
+    # Set together when the call is answered: a test looking while it is in flight sees
+    # neither a status nor a response.
     response: dict | None = None
-    status: int = 200
+    status: int | None = None
     done_at: float | None = None
 
 
