@@ -57,25 +57,35 @@ def test_a_redelivered_declaration_consumes_no_ref(db):
     assert following.ref == 2  # not 3: the redelivery gave its ref back
 
 
-def test_deliveries_of_one_declaration_racing_declare_it_once(database_url):
-    database = open_database(database_url)
-    migrate.apply(database)
-    start, outcomes, errors = threading.Barrier(4), [], []
+def in_threads(work, count: int) -> list[Exception]:
+    """Run `work` in `count` threads at once; what they raised."""
+    errors = []
 
-    def deliver():
+    def run():
         try:
-            with database.connection_context():
-                start.wait()
-                outcomes.append(incidents.declare(new(key="view:V1")))
-        except Exception as error:  # surfaced below
+            work()
+        except Exception as error:  # returned to the test
             errors.append(error)
 
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_deliveries_of_one_declaration_racing_declare_it_once(database_url):
+    database = open_database(database_url)
+    migrate.apply(database)
+    start, outcomes = threading.Barrier(4), []
+
+    def deliver():
+        with database.connection_context():
+            start.wait()
+            outcomes.append(incidents.declare(new(key="view:V1")))
+
+    assert in_threads(deliver, 4) == []
     assert sorted(created for _, created in outcomes) == [False, False, False, True]
     with database.connection_context():
         assert {incident.id for incident, _ in outcomes} == {Incident.get().id}
@@ -150,22 +160,14 @@ def test_audit_records_outlive_nothing_and_keep_detail(db):
 def test_concurrent_declarations_get_distinct_refs(database_url):
     database = open_database(database_url)
     migrate.apply(database)
-    refs, errors = [], []
+    refs = []
 
     def declare_some():
-        try:
-            with database.connection_context():
-                for index in range(10):
-                    refs.append(incidents.declare(new(f"t{index}"))[0].ref)
-        except Exception as error:  # surfaced below
-            errors.append(error)
+        with database.connection_context():
+            for index in range(10):
+                refs.append(incidents.declare(new(f"t{index}"))[0].ref)
 
-    threads = [threading.Thread(target=declare_some) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(declare_some, 4) == []
     assert sorted(refs) == list(range(1, 41))
 
 
