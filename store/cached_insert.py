@@ -4,7 +4,8 @@ Peewee builds a query's SQL anew on every execution, walking a node per column a
 about 1 ms of Python for the incident's ~45 columns, on the critical path of every
 declaration (its transaction commits before the modal submission is acknowledged). The rows
 written there differ in their values only, so the text is cached by table, columns and
-database kind, and each value is converted by its field's `db_value`, as Peewee does.
+database kind, and each value is converted by its field's `db_value`, as Peewee does. On
+PostgreSQL the text is also prepared on the server once per connection (store/prepared.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import functools
 from collections.abc import Mapping
 
 import peewee
+
+from store import prepared
 
 
 def insert(
@@ -36,7 +39,7 @@ def insert(
     params = []
     for name, times in zip(columns, uses, strict=True):
         params += [fields[name].db_value(row[name])] * times
-    return database.execute_sql(sql, params)
+    return prepared.execute(database, sql, params)
 
 
 @functools.lru_cache(maxsize=64)

@@ -22,6 +22,7 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE, make_dsn, parse_dsn
 
 from store.fields import DATABASE_TYPES, FIELD_TYPE
 from store.models import MODELS
+from store.prepared import PreparingConnection
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -99,6 +100,7 @@ def open_database(url: str) -> peewee.Database:
             timeout=10,
             field_types={FIELD_TYPE: DATABASE_TYPES["postgresql"]},
             connect_timeout=connect_timeout,
+            connection_factory=PreparingConnection,
             **options,
         )
     else:

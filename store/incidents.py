@@ -9,7 +9,7 @@ from datetime import datetime
 
 import peewee
 
-from store import cached_insert, checklists, due
+from store import cached_insert, checklists, due, prepared
 from store.db import joined_write_transaction, write_transaction
 from store.fields import utcnow
 from store.models import Counter, Incident, TimelineEvent
@@ -49,7 +49,7 @@ _INCREMENT = 'UPDATE "counter" SET "value" = "value" + 1 WHERE "name" = {param} 
 def _next_value(name: str) -> int:
     """Increment a named counter inside the caller's transaction and return the new value."""
     database = Counter._meta.database
-    values = database.execute_sql(_INCREMENT.format(param=database.param), (name,)).fetchall()
+    values = prepared.execute(database, _INCREMENT.format(param=database.param), (name,)).fetchall()
     if not values:
         raise LookupError(f"counter {name!r} is missing; run `klaxon migrate`")
     return values[0][0]

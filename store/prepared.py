@@ -1,0 +1,60 @@
+"""The declaration's statements, prepared once per PostgreSQL connection.
+
+psycopg2 sends every statement as text, which the server parses and plans anew each time:
+for the incident's INSERT (some 45 columns) that is most of the statement's cost on the
+server, and it runs before every declaration's form may close. On PostgreSQL these
+statements are prepared once per connection (PREPARE lasts as long as the session and
+survives rollbacks) and run with EXECUTE, which saves about half a millisecond of each
+declaration's transaction on the benchmark machine (docs/performance.md). SQLite's
+driver keeps a statement cache of its own, so there they run as they are.
+
+A pooler that lends one client's session to others between transactions (PgBouncer's
+transaction mode) loses prepared statements; Klaxon needs session pooling or none
+(README, Deploying).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import peewee
+import psycopg2.extensions
+
+
+class PreparingConnection(psycopg2.extensions.connection):
+    """A psycopg2 connection that remembers the statements prepared on it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.prepared: set[str] = set()
+
+
+def execute(database: peewee.Database, sql: str, params: list | tuple):
+    """Run `sql` (with the driver's placeholders) on the thread's connection; returns the
+    cursor. On a PreparingConnection the statement is prepared the first time."""
+    connection = database.connection()
+    if not isinstance(connection, PreparingConnection):
+        return database.execute_sql(sql, params)
+    name, prepare, run = _forms(sql, len(params))
+    if name not in connection.prepared:
+        database.execute_sql(prepare)
+        connection.prepared.add(name)
+    return database.execute_sql(run, params)
+
+
+_FORMS: dict[tuple[str, int], tuple[str, str, str]] = {}
+
+
+def _forms(sql: str, count: int) -> tuple[str, str, str]:
+    """The statement's name, its PREPARE and its EXECUTE (built once per statement)."""
+    forms = _FORMS.get((sql, count))
+    if forms is None:
+        name = "klaxon_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+        pieces = sql.split("%s")
+        if len(pieces) != count + 1:
+            raise ValueError(f"{count} parameters for {len(pieces) - 1} placeholders: {sql}")
+        numbered = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
+        arguments = f" ({', '.join(['%s'] * count)})" if count else ""
+        forms = (name, f"PREPARE {name} AS {numbered}", f"EXECUTE {name}{arguments}")
+        _FORMS[(sql, count)] = forms
+    return forms
