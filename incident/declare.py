@@ -81,7 +81,7 @@ def declare(
     return incident
 
 
-@in_write_transaction  # the incident and its audit line commit together, once
+@in_write_transaction  # the incident, its timeline and its audit line commit together, once
 def record(
     services: Services,
     caller: Caller,
@@ -127,6 +127,13 @@ def record(
         },
         held_by=hold,
         channel_name=services.surface.place_name,
+        audited=lambda incident: audit.entry(
+            "incident_declared",
+            actor_id=reporter_id,
+            incident=incident,
+            request_id=request_id,
+            severity=incident.severity,
+        ),
     )
     if not created:
         log.info("declaration_redelivered", incident_ref=incident.display_ref)
@@ -140,13 +147,6 @@ def record(
         severity=incident.severity,
         reporter=reporter_id,
         lead=incident.lead_id,
-    )
-    audit.record(
-        "incident_declared",
-        actor_id=reporter_id,
-        incident=incident,
-        request_id=request_id,
-        severity=incident.severity,
     )
     return incident, hold
 

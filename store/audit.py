@@ -59,15 +59,17 @@ ACTIONS = {
 }
 
 
-def record(
+def entry(
     action: str,
     *,
     actor_id: str | None,
     incident: Incident | None = None,
     request_id: str | None = None,
     **detail,
-) -> AuditEvent:
-    row = {
+) -> dict:
+    """An audit line as a row (field name: value), for `record` or to be written with the
+    incident it is about (`incidents.declare`)."""
+    return {
         "action": action,
         "actor_id": actor_id,
         "incident_id": incident.id if incident else None,
@@ -76,7 +78,17 @@ def record(
         "request_id": request_id,
         "occurred_at": utcnow(),
     }
-    # Written by every declaration before its acknowledgement: the cached INSERT text.
+
+
+def record(
+    action: str,
+    *,
+    actor_id: str | None,
+    incident: Incident | None = None,
+    request_id: str | None = None,
+    **detail,
+) -> AuditEvent:
+    row = entry(action, actor_id=actor_id, incident=incident, request_id=request_id, **detail)
     [(event_id,)] = cached_insert.insert(AuditEvent, row, tail='RETURNING "id"').fetchall()
     return AuditEvent(id=event_id, **row)
 

@@ -11,11 +11,45 @@ PostgreSQL the text is also prepared on the server once per connection (store/pr
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import peewee
 
 from store import prepared
+from store.db import is_postgresql
+
+
+def insert_with(
+    model: type[peewee.Model],
+    row: Mapping[str, object],
+    dependents: Sequence[tuple[type[peewee.Model], Mapping[str, object]]],
+    *,
+    tail: str,
+    expressions: Mapping[str, str] | None = None,
+) -> list[tuple]:
+    """Insert `row` as `insert` does and, only if it was inserted, each dependent row (its
+    timeline event, its audit line); returns what the first INSERT's RETURNING returned.
+
+    On PostgreSQL that is one statement (the dependents' INSERTs select from the first's
+    RETURNING, in data-modifying WITH queries): one round trip where there would be one per
+    row. SQLite has no such queries, and no round trips to save: the rows go one by one.
+    """
+    database = model._meta.database
+    if not is_postgresql(database):
+        inserted = insert(model, row, tail=tail, expressions=expressions).fetchall()
+        if inserted:
+            for dependent, dependent_row in dependents:
+                insert(dependent, dependent_row)
+        return inserted
+    columns = tuple(row)
+    written = tuple(sorted((expressions or {}).items()))
+    shapes = tuple((dependent, tuple(dependent_row)) for dependent, dependent_row in dependents)
+    sql, uses = _statement(model, columns, written, tail, database.param)
+    params = _params(model, row, uses)
+    for dependent, dependent_row in dependents:
+        params += _params(dependent, dependent_row, (1,) * len(dependent_row))
+    statement = _with_dependents(sql, shapes, database.param)
+    return prepared.execute(database, statement, params).fetchall()
 
 
 def insert(
@@ -35,11 +69,35 @@ def insert(
     columns = tuple(row)
     written = tuple(sorted((expressions or {}).items()))
     sql, uses = _statement(model, columns, written, tail, database.param)
+    return prepared.execute(database, sql, _params(model, row, uses))
+
+
+def _params(model: type[peewee.Model], row: Mapping[str, object], uses: tuple[int, ...]) -> list:
+    """The row's values as the driver takes them, each as many times as its column uses it."""
     fields = model._meta.fields
     params = []
-    for name, times in zip(columns, uses, strict=True):
+    for name, times in zip(row, uses, strict=True):
         params += [fields[name].db_value(row[name])] * times
-    return prepared.execute(database, sql, params)
+    return params
+
+
+@functools.lru_cache(maxsize=16)
+def _with_dependents(
+    first: str, dependents: tuple[tuple[type[peewee.Model], tuple[str, ...]], ...], param: str
+) -> str:
+    """`first` (an INSERT … RETURNING) with INSERTs that select from what it returned."""
+    queries = [f'"inserted" AS ({first})']
+    for number, (model, columns) in enumerate(dependents, 1):
+        fields = model._meta.fields
+        queries.append(
+            '"dependent_{}" AS (INSERT INTO "{}" ({}) SELECT {} FROM "inserted")'.format(
+                number,
+                model._meta.table_name,
+                ", ".join(f'"{fields[name].column_name}"' for name in columns),
+                ", ".join([param] * len(columns)),
+            )
+        )
+    return f'WITH {", ".join(queries)} SELECT * FROM "inserted"'
 
 
 @functools.lru_cache(maxsize=64)

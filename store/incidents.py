@@ -12,7 +12,7 @@ import peewee
 from store import cached_insert, checklists, due, prepared
 from store.db import joined_write_transaction, write_transaction
 from store.fields import utcnow
-from store.models import Counter, Incident, TimelineEvent
+from store.models import AuditEvent, Counter, Incident, TimelineEvent
 
 REF_COUNTER = "incident_ref"
 # A new row's channel name unless another incident has (or is creating) a channel of that
@@ -67,6 +67,7 @@ def declare(
     schedule: dict | None = None,
     held_by: due.Hold | None = None,
     channel_name: Callable[[Incident], str] | None = None,
+    audited: Callable[[Incident], dict] | None = None,
 ) -> tuple[Incident, bool]:
     """Persist a new incident and its `declared` timeline event, in the caller's transaction
     (or one of its own).
@@ -78,7 +79,8 @@ def declare(
     `channel_name` names the incident's channel from the incident about to be stored (its
     ref is known only then); the name is reserved with the row unless another incident has
     it (as `reserve_channel_name` would; incident.channel_name stays None then), which saves
-    the reservation's own statement.
+    the reservation's own statement. `audited` gives the declaration's audit line (an
+    `audit.entry`), written with the incident.
     """
     now = now or utcnow()
     schedule = schedule or {}
@@ -112,26 +114,27 @@ def declare(
         if channel_name is not None:
             row = {**row, "channel_name": channel_name(incident)}
             expressions = {"channel_name": _CHANNEL_NAME_UNLESS_TAKEN}
-        inserted = cached_insert.insert(
+        declared = {
+            "incident": incident.id,
+            "kind": "declared",
+            "actor_id": new.reporter_id,
+            "text": f"Declared {new.severity}: {new.title}",
+            "occurred_at": now,
+        }
+        dependents = [(TimelineEvent, declared)]
+        if audited is not None:
+            dependents.append((AuditEvent, audited(incident)))
+        inserted = cached_insert.insert_with(
             Incident,
             row,
+            dependents,
             tail='ON CONFLICT ("declaration_key") DO NOTHING RETURNING "channel_name"',
             expressions=expressions,
-        ).fetchall()
+        )
         if not inserted:
             _give_back(REF_COUNTER)
             return Incident.get(Incident.declaration_key == new.declaration_key), False
         [(incident.channel_name,)] = inserted
-        cached_insert.insert(
-            TimelineEvent,
-            {
-                "incident": incident.id,
-                "kind": "declared",
-                "actor_id": new.reporter_id,
-                "text": f"Declared {new.severity}: {new.title}",
-                "occurred_at": now,
-            },
-        )
         checklists.add(incident, list(new.checklist), existing=0)
     return incident, True
 

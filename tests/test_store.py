@@ -42,12 +42,17 @@ def test_declare_writes_the_timeline_in_the_same_transaction(db):
 
 
 def test_a_redelivered_declaration_returns_the_first_incident(db):
-    first, created = incidents.declare(new(key="view:V1"))
-    again, created_again = incidents.declare(new(key="view:V1"))
+    def audited(incident):
+        return audit.entry("incident_declared", actor_id="U1", incident=incident)
+
+    first, created = incidents.declare(new(key="view:V1"), audited=audited)
+    again, created_again = incidents.declare(new(key="view:V1"), audited=audited)
     assert created and not created_again
     assert again.id == first.id
     assert Incident.select().count() == 1
     assert TimelineEvent.select().count() == 1
+    [line] = audit.events("incident_declared")  # written with the incident, once
+    assert (line.incident_id, line.incident_ref) == (first.id, first.ref)
 
 
 def test_a_redelivered_declaration_consumes_no_ref(db):
