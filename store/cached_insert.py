@@ -41,11 +41,8 @@ def insert_with(
             for dependent, dependent_row in dependents:
                 insert(dependent, dependent_row)
         return inserted
-    columns = tuple(row)
-    written = tuple(sorted((expressions or {}).items()))
+    sql, params = _insert(model, row, tail, expressions)
     shapes = tuple((dependent, tuple(dependent_row)) for dependent, dependent_row in dependents)
-    sql, uses = _statement(model, columns, written, tail, database.param)
-    params = _params(model, row, uses)
     for dependent, dependent_row in dependents:
         params += _params(dependent, dependent_row, (1,) * len(dependent_row))
     statement = _with_dependents(sql, shapes, database.param)
@@ -65,11 +62,19 @@ def insert(
     column as an SQL expression of its value instead of the value itself, the value standing
     for each `{value}` in it.
     """
-    database = model._meta.database
-    columns = tuple(row)
+    return prepared.execute(model._meta.database, *_insert(model, row, tail, expressions))
+
+
+def _insert(
+    model: type[peewee.Model],
+    row: Mapping[str, object],
+    tail: str,
+    expressions: Mapping[str, str] | None,
+) -> tuple[str, list]:
+    """The INSERT's text (cached) and its parameters."""
     written = tuple(sorted((expressions or {}).items()))
-    sql, uses = _statement(model, columns, written, tail, database.param)
-    return prepared.execute(database, sql, _params(model, row, uses))
+    sql, uses = _statement(model, tuple(row), written, tail, model._meta.database.param)
+    return sql, _params(model, row, uses)
 
 
 def _params(model: type[peewee.Model], row: Mapping[str, object], uses: tuple[int, ...]) -> list:

@@ -15,6 +15,7 @@ transaction mode) loses prepared statements; Klaxon needs session pooling or non
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import peewee
@@ -35,26 +36,19 @@ def execute(database: peewee.Database, sql: str, params: list | tuple):
     connection = database.connection()
     if not isinstance(connection, PreparingConnection):
         return database.execute_sql(sql, params)
-    name, prepare, run = _forms(sql, len(params))
+    name, prepare, run = _forms(sql)
     if name not in connection.prepared:
         database.execute_sql(prepare)
         connection.prepared.add(name)
     return database.execute_sql(run, params)
 
 
-_FORMS: dict[tuple[str, int], tuple[str, str, str]] = {}
-
-
-def _forms(sql: str, count: int) -> tuple[str, str, str]:
-    """The statement's name, its PREPARE and its EXECUTE (built once per statement)."""
-    forms = _FORMS.get((sql, count))
-    if forms is None:
-        name = "klaxon_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
-        pieces = sql.split("%s")
-        if len(pieces) != count + 1:
-            raise ValueError(f"{count} parameters for {len(pieces) - 1} placeholders: {sql}")
-        numbered = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
-        arguments = f" ({', '.join(['%s'] * count)})" if count else ""
-        forms = (name, f"PREPARE {name} AS {numbered}", f"EXECUTE {name}{arguments}")
-        _FORMS[(sql, count)] = forms
-    return forms
+@functools.lru_cache(maxsize=64)
+def _forms(sql: str) -> tuple[str, str, str]:
+    """The statement's name, its PREPARE and its EXECUTE."""
+    name = "klaxon_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    pieces = sql.split("%s")
+    numbered = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
+    count = len(pieces) - 1
+    arguments = f" ({', '.join(['%s'] * count)})" if count else ""
+    return name, f"PREPARE {name} AS {numbered}", f"EXECUTE {name}{arguments}"
