@@ -69,9 +69,10 @@ def want(incident_id, state: str, now: datetime) -> bool:
 
 
 def known(incident_id, provider: str, state: str, now: datetime) -> None:
-    """The provider told Klaxon (a webhook) that its page is `state`: nothing to send it."""
+    """The provider told Klaxon (a webhook) that its page is `state`: nothing to send it. A
+    page whose trigger is still under way counts too: the provider has it."""
     for page in Page.select().where((Page.incident == incident_id) & (Page.provider == provider)):
-        if page.sent and RANK[page.sent] < RANK[state]:
+        if RANK[page.sent] < RANK[state]:
             Page.update({Page.sent: state, Page.changed_at: now}).where(
                 Page.id == page.id
             ).execute()
@@ -86,18 +87,28 @@ def pending(incident: Incident, now: datetime) -> list[Page]:
 
 
 def delivered(page: Page, action: str, now: datetime) -> None:
-    """The provider accepted `action`; due again at once if Klaxon moved on meanwhile."""
+    """The provider accepted `action`; due again at once if Klaxon moved on meanwhile. What
+    the provider told Klaxon meanwhile (`known`, a webhook that overtook the call's answer)
+    is never lowered, so it is not sent back to the provider."""
     moment = peewee.Value(Page.next_attempt_at.db_value(now), unpack=False)
+    sent, wanted = _rank(Page.sent), _rank(Page.wanted)
     Page.update(
         {
-            Page.sent: action,
+            Page.sent: peewee.Case(None, [(sent >= RANK[action], Page.sent)], action),
             Page.attempts: 0,
             Page.last_error: "",
             Page.changed_at: now,
             Page.paged_at: peewee.fn.COALESCE(Page.paged_at, moment),
-            Page.next_attempt_at: peewee.Case(None, [(Page.wanted == action, None)], moment),
+            Page.next_attempt_at: peewee.Case(
+                None, [((wanted <= RANK[action]) | (wanted <= sent), None)], moment
+            ),
         }
     ).where(Page.id == page.id).execute()
+
+
+def _rank(column) -> peewee.Case:
+    """RANK of a state column, in SQL."""
+    return peewee.Case(column, [(state, rank) for state, rank in RANK.items() if state], 0)
 
 
 def skipped(page: Page, now: datetime) -> None:
