@@ -55,9 +55,11 @@ class Archiving:
 
 class IncidentSurface(Protocol):
     # The declaration
-    def place_name(self, incident: Incident) -> str:
+    def place_name(self, incident: Incident) -> str | None:
         """The name the incident's place is tried under first (no call to Slack): the
-        declaration reserves it with the incident's row when no other incident has it."""
+        declaration reserves it with the incident's row when no other incident has it.
+        Asked first before the incident's ref is known (its `ref` is None): None then if
+        the name is made of the ref, and it is asked again once the ref is taken."""
 
     def name_place(self, incident: Incident) -> None:
         """Reserve the name of the incident's place on its row, inside the declaration's

@@ -18,34 +18,50 @@ import peewee
 from store import prepared
 from store.db import is_postgresql
 
+Expressions = Mapping[str, str]
+
 
 def insert_with(
     model: type[peewee.Model],
     row: Mapping[str, object],
-    dependents: Sequence[tuple[type[peewee.Model], Mapping[str, object]]],
+    dependents: Sequence[tuple[type[peewee.Model], Mapping[str, object], Expressions]],
     *,
     tail: str,
-    expressions: Mapping[str, str] | None = None,
+    expressions: Expressions | None = None,
+    before: tuple[str, str, Sequence[object]] | None = None,
 ) -> list[tuple]:
     """Insert `row` as `insert` does and, only if it was inserted, each dependent row (its
     timeline event, its audit line); returns what the first INSERT's RETURNING returned.
 
     On PostgreSQL that is one statement (the dependents' INSERTs select from the first's
     RETURNING, in data-modifying WITH queries): one round trip where there would be one per
-    row. SQLite has no such queries, and no round trips to save: the rows go one by one.
+    row. A dependent's `expressions` may read that RETURNING as `"inserted"."<column>"`.
+    `before` (PostgreSQL only) is a query run first in the same statement, as (its name,
+    its SQL, its parameters), whose result the first INSERT's `expressions` may read by
+    that name: the ref counter's increment, which would be a round trip of its own.
+    SQLite has no such queries, and no round trips to save: the rows go one by one.
     """
     database = model._meta.database
     if not is_postgresql(database):
+        if before is not None:
+            raise ValueError("a query before the INSERT needs PostgreSQL's WITH")
         inserted = insert(model, row, tail=tail, expressions=expressions).fetchall()
         if inserted:
-            for dependent, dependent_row in dependents:
-                insert(dependent, dependent_row)
+            for dependent, dependent_row, dependent_expressions in dependents:
+                insert(dependent, dependent_row, expressions=dependent_expressions)
         return inserted
     sql, params = _insert(model, row, tail, expressions)
-    shapes = tuple((dependent, tuple(dependent_row)) for dependent, dependent_row in dependents)
-    for dependent, dependent_row in dependents:
-        params += _params(dependent, dependent_row, (1,) * len(dependent_row))
-    statement = _with_dependents(sql, shapes, database.param)
+    shapes = []
+    for dependent, dependent_row, dependent_expressions in dependents:
+        written = tuple(sorted(dependent_expressions.items()))
+        uses = _uses(dependent_row, written)
+        shapes.append((dependent, tuple(dependent_row), written))
+        params += _params(dependent, dependent_row, uses)
+    first = None
+    if before is not None:
+        name, query, before_params = before
+        first, params = (name, query), [*before_params, *params]
+    statement = _with_dependents(sql, tuple(shapes), first, database.param)
     return prepared.execute(database, statement, params).fetchall()
 
 
@@ -88,18 +104,23 @@ def _params(model: type[peewee.Model], row: Mapping[str, object], uses: tuple[in
 
 @functools.lru_cache(maxsize=16)
 def _with_dependents(
-    first: str, dependents: tuple[tuple[type[peewee.Model], tuple[str, ...]], ...], param: str
+    first: str,
+    dependents: tuple[tuple[type[peewee.Model], tuple[str, ...], tuple[tuple[str, str], ...]], ...],
+    before: tuple[str, str] | None,
+    param: str,
 ) -> str:
-    """`first` (an INSERT … RETURNING) with INSERTs that select from what it returned."""
-    queries = [f'"inserted" AS ({first})']
-    for number, (model, columns) in enumerate(dependents, 1):
+    """`first` (an INSERT … RETURNING) with INSERTs that select from what it returned, and
+    the query `before` it."""
+    queries = [f"{before[0]} AS ({before[1]})"] if before else []
+    queries.append(f'"inserted" AS ({first})')
+    for number, (model, columns, expressions) in enumerate(dependents, 1):
         fields = model._meta.fields
         queries.append(
             '"dependent_{}" AS (INSERT INTO "{}" ({}) SELECT {} FROM "inserted")'.format(
                 number,
                 model._meta.table_name,
                 ", ".join(f'"{fields[name].column_name}"' for name in columns),
-                ", ".join([param] * len(columns)),
+                ", ".join(_values(columns, expressions, param)),
             )
         )
     return f'WITH {", ".join(queries)} SELECT * FROM "inserted"'
@@ -114,12 +135,24 @@ def _statement(
     param: str,
 ) -> tuple[str, tuple[int, ...]]:
     """The INSERT's text, and how many parameters each column's value fills."""
-    fields, written = model._meta.fields, dict(expressions)
-    values = [written.get(name, "{value}").format(value=param) for name in columns]
+    fields = model._meta.fields
     sql = 'INSERT INTO "{}" ({}) VALUES ({}) {}'.format(
         model._meta.table_name,
         ", ".join(f'"{fields[name].column_name}"' for name in columns),
-        ", ".join(values),
+        ", ".join(_values(columns, expressions, param)),
         tail,
     )
-    return sql.rstrip(), tuple(written.get(name, "{value}").count("{value}") for name in columns)
+    return sql.rstrip(), _uses(columns, expressions)
+
+
+def _values(columns, expressions: tuple[tuple[str, str], ...], param: str) -> list[str]:
+    """Each column's value in SQL: a parameter, or its expression of the parameter."""
+    written = dict(expressions)
+    return [written.get(name, "{value}").format(value=param) for name in columns]
+
+
+def _uses(columns, expressions: tuple[tuple[str, str], ...]) -> tuple[int, ...]:
+    """How many parameters each column's value fills (none for an expression without
+    `{value}`, such as one that reads another query's result)."""
+    written = dict(expressions)
+    return tuple(written.get(name, "{value}").count("{value}") for name in columns)

@@ -10,7 +10,7 @@ from datetime import datetime
 import peewee
 
 from store import cached_insert, checklists, due, prepared
-from store.db import joined_write_transaction, write_transaction
+from store.db import is_postgresql, joined_write_transaction, write_transaction
 from store.fields import utcnow
 from store.models import AuditEvent, Counter, Incident, TimelineEvent
 
@@ -44,6 +44,11 @@ class NewIncident:
 # Sent as written: Peewee would build the statement, and a row object for its result, anew
 # on every declaration before its acknowledgement.
 _INCREMENT = 'UPDATE "counter" SET "value" = "value" + 1 WHERE "name" = {param} RETURNING "value"'
+# On PostgreSQL the increment runs inside the incident's INSERT, which takes its ref from it
+# (and its audit line from the row): one round trip fewer before the acknowledgement.
+_NEXT_REF = '"next_ref"'
+_REF_FROM_COUNTER = {"ref": '(SELECT "value" FROM "next_ref")'}
+_REF_FROM_INCIDENT = {"incident_ref": '"inserted"."ref"'}
 
 
 def _next_value(name: str) -> int:
@@ -66,7 +71,7 @@ def declare(
     now: datetime | None = None,
     schedule: dict | None = None,
     held_by: due.Hold | None = None,
-    channel_name: Callable[[Incident], str] | None = None,
+    channel_name: Callable[[Incident], str | None] | None = None,
     audited: Callable[[Incident], dict] | None = None,
 ) -> tuple[Incident, bool]:
     """Persist a new incident and its `declared` timeline event, in the caller's transaction
@@ -76,10 +81,11 @@ def declare(
     created the first time, with created=False, so a redelivered submission is harmless.
     `held_by` leases the new incident's due work to the replica that goes on to build it in
     Slack, so the scheduler's reconciliation never works on it at the same time.
-    `channel_name` names the incident's channel from the incident about to be stored (its
-    ref is known only then); the name is reserved with the row unless another incident has
-    it (as `reserve_channel_name` would; incident.channel_name stays None then), which saves
-    the reservation's own statement. `audited` gives the declaration's audit line (an
+    `channel_name` names the incident's channel from the incident about to be stored, first
+    before its ref is known (incident.ref is None), when it answers None if the name is made
+    of the ref; the name is reserved with the row unless another incident has it (as
+    `reserve_channel_name` would; incident.channel_name stays None then), which saves the
+    reservation's own statement. `audited` gives the declaration's audit line (an
     `audit.entry`), written with the incident.
     """
     now = now or utcnow()
@@ -87,7 +93,7 @@ def declare(
     lease = {"lease_owner": held_by.owner, "lease_until": held_by.until} if held_by else {}
     with joined_write_transaction():
         incident = Incident(
-            ref=_next_value(REF_COUNTER),
+            ref=None,
             title=new.title,
             severity=new.severity,
             reporter_id=new.reporter_id,
@@ -107,12 +113,20 @@ def declare(
             **lease,
             next_due_at=min((t for t in schedule.values() if t), default=None),
         )
+        name = channel_name(incident) if channel_name is not None else None
+        counted_with_row = is_postgresql(Incident._meta.database) and (
+            channel_name is None or name is not None
+        )
+        if not counted_with_row:
+            incident.ref = _next_value(REF_COUNTER)
+            if channel_name is not None and name is None:
+                name = channel_name(incident)
         # A declaration_key seen before inserts nothing (a redelivery, or two deliveries of
         # one declaration racing: the first one won). Trying first saves asking first, a
         # round trip before every declaration's acknowledgement, and needs no savepoint.
         row, expressions = incident.__data__, {}
         if channel_name is not None:
-            row = {**row, "channel_name": channel_name(incident)}
+            row = {**row, "channel_name": name}
             expressions = {"channel_name": _CHANNEL_NAME_UNLESS_TAKEN}
         declared = {
             "incident": incident.id,
@@ -121,20 +135,27 @@ def declare(
             "text": f"Declared {new.severity}: {new.title}",
             "occurred_at": now,
         }
-        dependents = [(TimelineEvent, declared)]
+        dependents = [(TimelineEvent, declared, {})]
         if audited is not None:
-            dependents.append((AuditEvent, audited(incident)))
+            audit_ref = _REF_FROM_INCIDENT if counted_with_row else {}
+            dependents.append((AuditEvent, audited(incident), audit_ref))
+        before = None
+        if counted_with_row:
+            expressions |= _REF_FROM_COUNTER
+            increment = _INCREMENT.format(param=Incident._meta.database.param)
+            before = (_NEXT_REF, increment, (REF_COUNTER,))
         inserted = cached_insert.insert_with(
             Incident,
             row,
             dependents,
-            tail='ON CONFLICT ("declaration_key") DO NOTHING RETURNING "channel_name"',
+            tail='ON CONFLICT ("declaration_key") DO NOTHING RETURNING "ref", "channel_name"',
             expressions=expressions,
+            before=before,
         )
         if not inserted:
             _give_back(REF_COUNTER)
             return Incident.get(Incident.declaration_key == new.declaration_key), False
-        [(incident.channel_name,)] = inserted
+        [(incident.ref, incident.channel_name)] = inserted
         checklists.add(incident, list(new.checklist), existing=0)
     return incident, True
 

@@ -134,8 +134,8 @@ def test_lookup_by_channel_and_update_fields(db):
 
 
 def test_declare_reserves_the_channel_name_it_is_given_unless_taken(db):
-    def named(incident: Incident) -> str:
-        return f"inc-20261122-{incident.title}-{incident.ref}"
+    def named(incident: Incident) -> str | None:  # made of the ref: asked again once known
+        return None if incident.ref is None else f"inc-20261122-{incident.title}-{incident.ref}"
 
     first, _ = incidents.declare(new("checkout"), channel_name=named)
     assert first.channel_name == "inc-20261122-checkout-1"
@@ -148,6 +148,29 @@ def test_declare_reserves_the_channel_name_it_is_given_unless_taken(db):
         None,
         "inc-20261122-search-3",
     ]
+
+
+def test_a_name_without_the_ref_is_reserved_and_the_ref_taken_with_the_row(db):
+    asked = []
+
+    def named(incident: Incident) -> str:
+        asked.append(incident.ref)
+        return f"inc-20261122-{incident.title}"
+
+    def audited(incident: Incident) -> dict:
+        return audit.entry("incident_declared", actor_id="U1", incident=incident)
+
+    incidents.declare(new("checkout", key="view:V1"), channel_name=named, audited=audited)
+    again, created = incidents.declare(new("checkout", key="view:V1"), channel_name=named)
+    second, _ = incidents.declare(new("payments"), channel_name=named, audited=audited)
+    assert not created and again.ref == 1
+    assert (second.ref, second.channel_name) == (2, "inc-20261122-payments")
+    lines = audit.events("incident_declared")
+    assert [(line.incident_id, line.incident_ref) for line in lines] == [
+        (again.id, 1),
+        (second.id, 2),
+    ]
+    assert asked == [None, None, None]  # a name that needs no ref is asked for once
 
 
 def test_get_tolerates_malformed_ids(db):

@@ -18,7 +18,7 @@ from incident.privacy import is_private
 from incident.services import Services
 from integrations.slack import messages, posted_before, runbook, status_page_summary
 from integrations.slack.client import SlackCode, error_code, find_channel
-from integrations.slack.text import channel_name
+from integrations.slack.text import channel_name, named_by_title
 from integrations.slack.timed_posts import post_joining
 from store import db, due, incidents
 from store.fields import utcnow
@@ -178,23 +178,30 @@ def _announces(services: Services, incident: Incident) -> bool:
     return services.config.announce_private or not is_private(incident)
 
 
+def _title(incident: Incident) -> str:
+    """What the channel's name is made of: a private incident's channel is named for its
+    ref, since a channel's name shows in places its members do not control (invitations,
+    links), and its title must not."""
+    return "" if is_private(incident) else incident.title
+
+
 def _names(services: Services, incident: Incident):
     """The channel names the incident may have, in order: `-2`, `-3`… after the first."""
-    # A private incident's channel is named for its ref: a channel's name shows in places
-    # its members do not control (invitations, links), its title must not.
-    title = "" if is_private(incident) else incident.title
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
         yield channel_name(
             services.config.channel_prefix,
             incident.declared_at,
-            title,
+            _title(incident),
             incident.display_ref,
             attempt,
         )
 
 
-def first_name(services: Services, incident: Incident) -> str:
-    """The name the channel is tried under first (the declaration reserves it with the row)."""
+def first_name(services: Services, incident: Incident) -> str | None:
+    """The name the channel is tried under first (the declaration reserves it with the row);
+    None while the incident's ref is unknown, if the name is made of it."""
+    if incident.ref is None and not named_by_title(_title(incident)):
+        return None
     return next(_names(services, incident))
 
 

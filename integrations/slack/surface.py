@@ -53,7 +53,7 @@ class SlackSurface(TimedPosts):
 
     # ----- the declaration -----
 
-    def place_name(self, incident: Incident) -> str:
+    def place_name(self, incident: Incident) -> str | None:
         return declaration.first_name(self._services, incident)
 
     def name_place(self, incident: Incident) -> None:

@@ -38,11 +38,14 @@ def channel_name(prefix: str, declared_at: datetime, title: str, ref: str, attem
     suffix = "" if attempt == 1 else f"-{attempt}"
     head = f"{prefix}-{declared_at:%Y%m%d}-"
     room = CHANNEL_NAME_MAX - len(head) - len(suffix)
-    slug = slugify(title)
-    if not re.search(r"[a-z]", slug):
-        slug = slugify(ref)
+    slug = slugify(title if named_by_title(title) else ref)
     slug = slug[:room].rstrip("-")
     return f"{head}{slug}{suffix}"
+
+
+def named_by_title(title: str) -> bool:
+    """Whether `channel_name` makes the name of the title (it has letters), not the ref."""
+    return bool(re.search(r"[a-z]", slugify(title)))
 
 
 _SLACK_MARKUP = re.compile(r"<([@#!]?)([^|>]*)(?:\|([^>]*))?>")
