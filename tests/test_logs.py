@@ -40,3 +40,23 @@ def test_tokens_are_redacted_everywhere():
     for secret in ("1234-5678", "A0-123-abc", "s3cr3t", "99-88-77", "111-222-333"):
         assert secret not in text
     assert text.count("[REDACTED]") >= 5
+
+
+def test_events_below_the_level_are_dropped_and_the_rest_share_the_stream():
+    stream = io.StringIO()
+    logs.configure("WARNING", stream=stream)
+    log = structlog.get_logger("klaxon.test")
+    log.info("not_written")
+    log.warning("written", incident_ref="INC-1")
+    logging.getLogger("slack_bolt").warning("from a library")
+    try:
+        raise ValueError("broken")
+    except ValueError as error:
+        log.error("failed", exc_info=error)
+    written = lines(stream)
+    assert [(line["event"], line["logger"]) for line in written] == [
+        ("written", "klaxon.test"),
+        ("from a library", "slack_bolt"),
+        ("failed", "klaxon.test"),
+    ]
+    assert "ValueError: broken" in written[2]["exception"]
