@@ -3,9 +3,10 @@
 The incident row is committed before any Slack call, with a reconciliation due time and a
 lease held by the replica that goes on to build it; so no failure, timeout or crash can lose
 it or leave it half-built: if the builder does not finish and clear the due time, the
-scheduler carries on once the lease is free. Each Slack step records what it achieved on the
-row as it goes (channel, summary, announcement), and a step whose answer may have been lost
-(a timeout, a crash) is looked up in Slack before it is done again, so nothing appears twice.
+scheduler carries on once the lease is free. What the Slack steps achieved (channel,
+summary, announcement) is recorded on the row as they end, and a step whose answer may have
+been lost (a timeout, a crash) is looked up in Slack before it is done again, so nothing
+appears twice.
 """
 
 from __future__ import annotations

@@ -1,14 +1,11 @@
 """The declaration's Slack steps: channel, invitations, pinned summary, announcement.
 
-Each step records what it achieved on the incident row as it goes, and a step whose answer
-may have been lost (a timeout, a crash) is looked up in Slack before it is done again, so a
-retry never makes anything twice.
+What the steps made is recorded on the incident row as their branches end (branches.py),
+and a step whose answer may have been lost (a timeout, a crash) is looked up in Slack before
+it is done again, so a retry never makes anything twice.
 """
 
 from __future__ import annotations
-
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 from slack_sdk.errors import SlackApiError
@@ -16,11 +13,11 @@ from slack_sdk.errors import SlackApiError
 from incident import types
 from incident.privacy import is_private
 from incident.services import Services
-from integrations.slack import messages, posted_before, runbook, status_page_summary
+from integrations.slack import branches, messages, posted_before, runbook, status_page_summary
 from integrations.slack.client import SlackCode, error_code, find_channel
 from integrations.slack.text import channel_name, named_by_title
 from integrations.slack.timed_posts import post_joining
-from store import db, due, incidents
+from store import due, incidents
 from store.fields import utcnow
 from store.models import Incident
 
@@ -39,6 +36,7 @@ def complete_setup(
     words a reporter understands; raises due.HoldLost if the lease was lost meanwhile.
     """
     failures: list[str] = []
+    records = branches.Records(incident)
 
     def step(name: str, words: str, action) -> bool:
         if not hold.keep(utcnow()):
@@ -53,6 +51,22 @@ def complete_setup(
             failures.append(f"{words} (Slack said: {code})")
             return False
         return True
+
+    def record(*, summary: bool = False) -> None:
+        made = records.to_write(summary=summary)
+        if made:
+            step(
+                "record",
+                "what was made in Slack could not be recorded",
+                lambda: incidents.update_fields(incident, **made),
+            )
+
+    def recorded(branch, **kwargs):
+        def run() -> None:
+            branch()
+            record(**kwargs)
+
+        return run
 
     def invite() -> None:
         step(
@@ -69,17 +83,11 @@ def complete_setup(
                 lambda: _post_summary(services, incident, resuming),
             )
         if incident.summary_ts and not incident.summary_pinned:
-            pinned = step(
+            step(
                 "summary_pin",
                 "the summary message was not pinned",
                 lambda: _pin_summary(services, incident),
             )
-            if not pinned:  # the post is recorded all the same
-                step(
-                    "summary_record",
-                    "the summary message was not recorded",
-                    lambda: incidents.update_fields(incident, summary_ts=incident.summary_ts),
-                )
 
     def checklist() -> None:
         step(
@@ -88,8 +96,8 @@ def complete_setup(
             lambda: runbook.post_checklist(services, incident, resuming=resuming),
         )
 
-    def announce() -> bool:
-        return step(
+    def announce() -> None:
+        step(
             "announce",
             f"the announcement in #{services.config.incidents_channel} was not posted",
             lambda: _announce(services, incident, resuming),
@@ -105,65 +113,23 @@ def complete_setup(
             lambda: _create_channel(services, incident),
         )
 
-    def announce_then_record_channel() -> None:
-        # The new channel's id is written after the announcement (with it, when there is
-        # one), not before anything: a write lost meanwhile leaves the name reserved on the
-        # row, under which the next try adopts the channel, and finds the announcement by
-        # its metadata.
-        if incident.announcement_ts is None and _announces(services, incident) and announce():
-            return
-        step(
-            "channel_record",
-            "the incident channel could not be recorded",
-            lambda: incidents.update_fields(incident, channel_id=incident.channel_id),
-        )
-
     # Once the channel exists, the rest does not depend on each other (only the pin waits
     # for its summary): the branches run at once, the longest (post, then pin) first, in
     # this thread, which is already running.
-    branches = []
+    at_once = []
     if incident.channel_id:
-        branches.append(summary)
-    if created_now:
-        branches.append(announce_then_record_channel)
-    elif incident.announcement_ts is None and _announces(services, incident):
-        branches.append(announce)
+        records.summary_starts()
+        at_once.append(recorded(summary, summary=True))
+    if incident.announcement_ts is None and _announces(services, incident):
+        at_once.append(recorded(announce))
     if incident.channel_id:
         if incident.checklist_ts is None and (resuming or _has_checklist(services, incident)):
-            branches.append(checklist)
+            at_once.append(checklist)
         if created_now or resuming:
-            branches.append(invite)
-    _together(services, branches)
+            at_once.append(invite)
+    branches.together(services.database, at_once)
+    record()  # what no branch wrote: a channel with nothing after it
     return failures
-
-
-# The declaration's branches that run beside the declaring thread. Bounded: a burst of
-# declarations queues here instead of opening a connection to Slack per step.
-_BRANCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="klaxon-declare")
-
-
-def _together(services: Services, branches: list) -> None:
-    """Run the branches at once (the first in this thread), each with a database
-    connection of its own (opened when it first queries) and the caller's log context;
-    re-raise what a branch raised."""
-    if not branches:
-        return
-
-    def in_connection(branch) -> None:
-        with db.lazy_connection(services.database):
-            branch()
-
-    futures = [
-        _BRANCHES.submit(contextvars.copy_context().run, in_connection, branch)
-        for branch in branches[1:]
-    ]
-    try:
-        branches[0]()
-    finally:
-        raised = [future.exception() for future in futures]
-    for error in raised:
-        if error is not None:
-            raise error
 
 
 def _has_checklist(services: Services, incident: Incident) -> bool:
@@ -237,7 +203,7 @@ def _create_channel(services: Services, incident: Incident) -> None:
             if channel is None:
                 continue
             log.info("incident_channel_adopted", incident_ref=incident.display_ref, channel=name)
-        incident.channel_id = channel["id"]  # recorded beside the next steps (complete_setup)
+        incident.channel_id = channel["id"]  # recorded once the steps are over (complete_setup)
         log.info("incident_channel_created", incident_ref=incident.display_ref, channel=name)
         return
     raise SlackApiError("no free channel name", {"ok": False, "error": SlackCode.NAME_TAKEN})
@@ -254,7 +220,7 @@ def _post_summary(services: Services, incident: Incident, resuming: bool) -> Non
         services, incident.channel_id, posted_before.SUMMARY, incident
     )
     if found:
-        incidents.update_fields(incident, summary_ts=found["ts"])
+        incident.summary_ts = found["ts"]
         return
     response = services.slack.chat_postMessage(
         channel=incident.channel_id,
@@ -266,8 +232,6 @@ def _post_summary(services: Services, incident: Incident, resuming: bool) -> Non
         ),
         metadata=posted_before.marker(posted_before.SUMMARY, incident),
     )
-    # Recorded with its pin, in one write right after it (a write lost meanwhile is found
-    # again like a lost answer: the resuming lookup finds the post by its metadata).
     incident.summary_ts = response["ts"]
 
 
@@ -277,7 +241,7 @@ def _pin_summary(services: Services, incident: Incident) -> None:
     except SlackApiError as error:
         if error_code(error) != SlackCode.ALREADY_PINNED:
             raise
-    incidents.update_fields(incident, summary_ts=incident.summary_ts, summary_pinned=True)
+    incident.summary_pinned = True
 
 
 def _announce(services: Services, incident: Incident, resuming: bool) -> None:
@@ -288,7 +252,10 @@ def _announce(services: Services, incident: Incident, resuming: bool) -> None:
             services, found_channel["id"], posted_before.ANNOUNCEMENT, incident
         )
         if found:
-            _record_announcement(incident, found_channel["id"], found["ts"])
+            incident.announcement_channel_id, incident.announcement_ts = (
+                found_channel["id"],
+                found["ts"],
+            )
             return
     response = post_joining(
         services,
@@ -297,15 +264,4 @@ def _announce(services: Services, incident: Incident, resuming: bool) -> None:
         blocks=messages.announcement_blocks(incident),
         metadata=posted_before.marker(posted_before.ANNOUNCEMENT, incident),
     )
-    _record_announcement(incident, response["channel"], response["ts"])
-
-
-def _record_announcement(incident: Incident, channel_id: str, ts: str) -> None:
-    """Record the announcement, and with it the incident channel's id (a channel created
-    by this try is recorded by this one write)."""
-    incidents.update_fields(
-        incident,
-        channel_id=incident.channel_id,
-        announcement_channel_id=channel_id,
-        announcement_ts=ts,
-    )
+    incident.announcement_channel_id, incident.announcement_ts = response["channel"], response["ts"]
