@@ -37,7 +37,8 @@ class DatabaseURLError(ValueError):
 
 
 class PostgreSQLPool(PooledPostgresqlDatabase):
-    """Peewee's pool, without a round trip each time it lends a connection.
+    """Peewee's pool, without a round trip each time it lends a connection, nor one for
+    each transaction's BEGIN.
 
     Peewee checks an idle pooled connection with `SELECT 1` before lending it: a round trip
     before every unit of work, the declaration's transaction (committed before its form
@@ -53,6 +54,46 @@ class PostgreSQLPool(PooledPostgresqlDatabase):
         if conn.get_transaction_status() == TRANSACTION_STATUS_IDLE and not _readable(conn):
             return False
         return super()._is_closed(conn)
+
+    # BEGIN travels with the transaction's first statement, in the same message: Peewee
+    # sends it as a round trip of its own before every transaction (the declaration's,
+    # committed before its form may close, among them). A transaction that sends nothing
+    # costs no round trip at all.
+
+    def begin(self, isolation_level=None) -> None:
+        connection = self.connection()
+        if (
+            isolation_level
+            or self._isolation_level
+            or not isinstance(connection, PreparingConnection)
+        ):
+            super().begin(isolation_level)
+        else:
+            connection.begin_pending = True
+
+    def _execute_cursor(self, sql, params, **cursor_options):
+        if self._take_pending_begin():
+            sql = f"BEGIN; {sql}"
+        return super()._execute_cursor(sql, params, **cursor_options)
+
+    def commit(self) -> None:
+        if self._take_pending_begin():
+            return  # nothing was sent: nothing to commit
+        super().commit()
+
+    def rollback(self) -> None:
+        if self._take_pending_begin():
+            return
+        super().rollback()
+
+    def _take_pending_begin(self) -> bool:
+        """Whether this thread's transaction still has its BEGIN to send; the caller
+        sends it or drops it."""
+        connection = None if self.is_closed() else self._state.conn
+        if not getattr(connection, "begin_pending", False):
+            return False
+        connection.begin_pending = False
+        return True
 
 
 def _readable(conn) -> bool:

@@ -23,11 +23,13 @@ import psycopg2.extensions
 
 
 class PreparingConnection(psycopg2.extensions.connection):
-    """A psycopg2 connection that remembers the statements prepared on it."""
+    """A psycopg2 connection that remembers the statements prepared on it, and the BEGIN
+    its next statement carries (store/db.py PostgreSQLPool.begin)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.prepared: set[str] = set()
+        self.begin_pending = False
 
 
 def execute(database: peewee.Database, sql: str, params: list | tuple):
