@@ -1,9 +1,11 @@
 import io
 import json
 import logging
+import threading
 
 import structlog
 
+from integrations.slack.client import KlaxonWebClient
 from observability import logs
 
 
@@ -60,3 +62,26 @@ def test_events_below_the_level_are_dropped_and_the_rest_share_the_stream():
         ("failed", "klaxon.test"),
     ]
     assert "ValueError: broken" in written[2]["exception"]
+
+
+def debug_messages_of_a_call(monkeypatch, level: str) -> list[str]:
+    stream = io.StringIO()
+    logs.configure(level, stream=stream)  # after slack_sdk's import, as in the daemon
+    client = KlaxonWebClient(
+        token="xoxb-1", base_url="http://127.0.0.1:9/", stopping=threading.Event()
+    )
+    answer = {"status": 200, "headers": {}, "body": json.dumps({"ok": True, "ts": "1.2"})}
+    monkeypatch.setattr(client, "_perform_urllib_http_request_internal", lambda url, req: answer)
+    built = []
+    monkeypatch.setattr(
+        logging.Logger, "debug", lambda self, message, *args, **kw: built.append(message)
+    )
+    client.chat_postMessage(channel="C1", text="the whole body, formatted for nothing")
+    monkeypatch.undo()
+    return built
+
+
+def test_a_web_api_call_builds_no_debug_message_below_the_level(monkeypatch):
+    assert debug_messages_of_a_call(monkeypatch, "INFO") == []
+    [message] = debug_messages_of_a_call(monkeypatch, "DEBUG")
+    assert "formatted for nothing" in message

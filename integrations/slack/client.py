@@ -3,6 +3,7 @@ counted, and its failures logged under one event name."""
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from enum import StrEnum
@@ -115,16 +116,38 @@ def retry_handlers(stopping: threading.Event | None = None):
     ]
 
 
+def _level_of_its_own(name: str) -> logging.Logger:
+    """slack_sdk's logger `name`, with the level it inherits set on it.
+
+    slack_sdk builds a call's debug message (its whole request body, formatted into one
+    string) whenever its logger's own level allows DEBUG, not the level it inherits; a
+    module logger's own level is unset (0, below DEBUG), so every call would build a
+    message that is then dropped."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.NOTSET)  # what it inherits now, not what an earlier client set
+    logger.setLevel(logger.getEffectiveLevel())
+    return logger
+
+
 class KlaxonWebClient(WebClient):
     def __init__(self, *, stopping: threading.Event, **kwargs) -> None:
-        super().__init__(retry_handlers=retry_handlers(stopping), **kwargs)
+        super().__init__(
+            retry_handlers=retry_handlers(stopping),
+            logger=_level_of_its_own("slack_sdk.web.base_client"),
+            **kwargs,
+        )
         self.stopping = stopping
         self.kept = KeptConnections(self.timeout, self.ssl)
 
     def webhook(self, url: str) -> WebhookClient:
         """A client for a response_url (slash commands, buttons): answers in any channel,
         member or not, with the same bounded retries as the Web API."""
-        return WebhookClient(url, timeout=10, retry_handlers=retry_handlers(self.stopping))
+        return WebhookClient(
+            url,
+            timeout=10,
+            retry_handlers=retry_handlers(self.stopping),
+            logger=_level_of_its_own("slack_sdk.webhook.client"),
+        )
 
     def _perform_urllib_http_request_internal(self, url: str, req):
         """Each call over this thread's kept-alive connection (keepalive.py) instead of a
