@@ -85,3 +85,13 @@ def test_a_web_api_call_builds_no_debug_message_below_the_level(monkeypatch):
     assert debug_messages_of_a_call(monkeypatch, "INFO") == []
     [message] = debug_messages_of_a_call(monkeypatch, "DEBUG")
     assert "formatted for nothing" in message
+
+
+def test_a_logger_used_before_the_logs_are_set_up_again_writes_where_they_go_now():
+    first = capture()
+    log = structlog.get_logger("klaxon.early")
+    log.info("before")
+    second = capture()
+    log.info("after")
+    assert [line["event"] for line in lines(first)] == ["before"]
+    assert [line["event"] for line in lines(second)] == ["after"]
