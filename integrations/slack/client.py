@@ -138,6 +138,8 @@ class KlaxonWebClient(WebClient):
         )
         self.stopping = stopping
         self.kept = KeptConnections(self.timeout, self.ssl)
+        # Once: setting a level clears every logger's cached level, not for each reply.
+        self._webhook_logger = _level_of_its_own("slack_sdk.webhook.client")
 
     def webhook(self, url: str) -> WebhookClient:
         """A client for a response_url (slash commands, buttons): answers in any channel,
@@ -146,7 +148,7 @@ class KlaxonWebClient(WebClient):
             url,
             timeout=10,
             retry_handlers=retry_handlers(self.stopping),
-            logger=_level_of_its_own("slack_sdk.webhook.client"),
+            logger=self._webhook_logger,
         )
 
     def _perform_urllib_http_request_internal(self, url: str, req):

@@ -61,13 +61,6 @@ def complete_setup(
                 lambda: incidents.update_fields(incident, **made),
             )
 
-    def recorded(branch, **kwargs):
-        def run() -> None:
-            branch()
-            record(**kwargs)
-
-        return run
-
     def invite() -> None:
         step(
             "invite",
@@ -88,6 +81,7 @@ def complete_setup(
                 "the summary message was not pinned",
                 lambda: _pin_summary(services, incident),
             )
+        record(summary=True)
 
     def checklist() -> None:
         step(
@@ -102,6 +96,7 @@ def complete_setup(
             f"the announcement in #{services.config.incidents_channel} was not posted",
             lambda: _announce(services, incident, resuming),
         )
+        record()
 
     created_now = False
     if incident.channel_id is None:
@@ -119,9 +114,9 @@ def complete_setup(
     at_once = []
     if incident.channel_id:
         records.summary_starts()
-        at_once.append(recorded(summary, summary=True))
+        at_once.append(summary)
     if incident.announcement_ts is None and _announces(services, incident):
-        at_once.append(recorded(announce))
+        at_once.append(announce)
     if incident.channel_id:
         if incident.checklist_ts is None and (resuming or _has_checklist(services, incident)):
             at_once.append(checklist)

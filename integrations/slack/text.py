@@ -38,14 +38,20 @@ def channel_name(prefix: str, declared_at: datetime, title: str, ref: str, attem
     suffix = "" if attempt == 1 else f"-{attempt}"
     head = f"{prefix}-{declared_at:%Y%m%d}-"
     room = CHANNEL_NAME_MAX - len(head) - len(suffix)
-    slug = slugify(title if named_by_title(title) else ref)
+    slug = slugify(title)
+    if not _has_letters(slug):
+        slug = slugify(ref)
     slug = slug[:room].rstrip("-")
     return f"{head}{slug}{suffix}"
 
 
 def named_by_title(title: str) -> bool:
     """Whether `channel_name` makes the name of the title (it has letters), not the ref."""
-    return bool(re.search(r"[a-z]", slugify(title)))
+    return _has_letters(slugify(title))
+
+
+def _has_letters(slug: str) -> bool:
+    return re.search(r"[a-z]", slug) is not None
 
 
 _SLACK_MARKUP = re.compile(r"<([@#!]?)([^|>]*)(?:\|([^>]*))?>")
