@@ -71,7 +71,7 @@ def debug_messages_of_a_call(monkeypatch, level: str) -> list[str]:
         token="xoxb-1", base_url="http://127.0.0.1:9/", stopping=threading.Event()
     )
     answer = {"status": 200, "headers": {}, "body": json.dumps({"ok": True, "ts": "1.2"})}
-    monkeypatch.setattr(client, "_perform_urllib_http_request_internal", lambda url, req: answer)
+    monkeypatch.setattr(client.kept, "send", lambda url, body, headers: answer)
     built = []
     monkeypatch.setattr(
         logging.Logger, "debug", lambda self, message, *args, **kw: built.append(message)

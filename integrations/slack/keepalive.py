@@ -20,7 +20,6 @@ import ssl
 import threading
 from urllib.error import HTTPError
 from urllib.parse import urlsplit
-from urllib.request import Request
 
 # What a kept connection the server closed while it was idle raises on its next use.
 STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
@@ -55,16 +54,15 @@ class KeptConnections:
         if connection is not None:
             connection.close()
 
-    def send(self, url: str, request: Request) -> dict:
-        """The response of `request` as slack_sdk's urllib path returns it."""
+    def send(self, url: str, body: bytes | None, headers: dict[str, str]) -> dict:
+        """The answer to a POST of `body` to `url`, as slack_sdk's urllib path returns it."""
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = dict(request.header_items())
         for attempt in (1, 2):
             key, connection = self._connection(parts.scheme, parts.hostname, parts.port)
             reused = connection.reused
             try:
-                connection.request(request.get_method(), target, body=request.data, headers=headers)
+                connection.request("POST", target, body=body, headers=headers)
                 response = connection.getresponse()
                 body = response.read()
             except STALE:
