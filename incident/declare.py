@@ -135,6 +135,9 @@ def record(
             request_id=request_id,
             severity=incident.severity,
         ),
+        # What may follow (another name, when the first was taken) commits apart: a lost
+        # reservation costs nothing, as the channel's creation reserves names again.
+        alone=True,
     )
     if not created:
         log.info("declaration_redelivered", incident_ref=incident.display_ref)

@@ -29,6 +29,8 @@ def insert_with(
     tail: str,
     expressions: Expressions | None = None,
     before: tuple[str, str, Sequence[object]] | None = None,
+    after: tuple[str, Sequence[object]] | None = None,
+    alone: bool = False,
 ) -> list[tuple]:
     """Insert `row` as `insert` does and, only if it was inserted, each dependent row (its
     timeline event, its audit line); returns what the first INSERT's RETURNING returned.
@@ -38,13 +40,17 @@ def insert_with(
     row. A dependent's `expressions` may read that RETURNING as `"inserted"."<column>"`.
     `before` (PostgreSQL only) is a query run first in the same statement, as (its name,
     its SQL, its parameters), whose result the first INSERT's `expressions` may read by
-    that name: the ref counter's increment, which would be a round trip of its own.
-    SQLite has no such queries, and no round trips to save: the rows go one by one.
+    that name: the ref counter, which would be a round trip of its own. `after`
+    (PostgreSQL only), as (its SQL, its parameters), runs last and may read `"inserted"`:
+    the counter moved to the ref taken, only if the row was inserted. With `alone`, the
+    statement commits on its own when it is its transaction's first (store/db.py
+    `next_statement_alone`). SQLite has no such queries, and no round trips to save: the
+    rows go one by one, in the caller's transaction.
     """
     database = model._meta.database
     if not is_postgresql(database):
-        if before is not None:
-            raise ValueError("a query before the INSERT needs PostgreSQL's WITH")
+        if before is not None or after is not None:
+            raise ValueError("a query before or after the INSERT needs PostgreSQL's WITH")
         inserted = insert(model, row, tail=tail, expressions=expressions).fetchall()
         if inserted:
             for dependent, dependent_row, dependent_expressions in dependents:
@@ -57,12 +63,15 @@ def insert_with(
         uses = _uses(dependent_row, written)
         shapes.append((dependent, tuple(dependent_row), written))
         params += _params(dependent, dependent_row, uses)
-    first = None
+    first = last = None
     if before is not None:
         name, query, before_params = before
         first, params = (name, query), [*before_params, *params]
-    statement = _with_dependents(sql, tuple(shapes), first, database.param)
-    return prepared.execute(database, statement, params).fetchall()
+    if after is not None:
+        last, after_params = after
+        params += after_params
+    statement = _with_dependents(sql, tuple(shapes), first, last, database.param)
+    return prepared.execute(database, statement, params, alone=alone).fetchall()
 
 
 def insert(
@@ -107,10 +116,11 @@ def _with_dependents(
     first: str,
     dependents: tuple[tuple[type[peewee.Model], tuple[str, ...], tuple[tuple[str, str], ...]], ...],
     before: tuple[str, str] | None,
+    after: str | None,
     param: str,
 ) -> str:
-    """`first` (an INSERT … RETURNING) with INSERTs that select from what it returned, and
-    the query `before` it."""
+    """`first` (an INSERT … RETURNING) with INSERTs that select from what it returned, the
+    query `before` it and the one `after` them."""
     queries = [f"{before[0]} AS ({before[1]})"] if before else []
     queries.append(f'"inserted" AS ({first})')
     for number, (model, columns, expressions) in enumerate(dependents, 1):
@@ -123,6 +133,8 @@ def _with_dependents(
                 ", ".join(_values(columns, expressions, param)),
             )
         )
+    if after:
+        queries.append(f'"after" AS ({after})')
     return f'WITH {", ".join(queries)} SELECT * FROM "inserted"'
 
 

@@ -70,11 +70,26 @@ class PostgreSQLPool(PooledPostgresqlDatabase):
             super().begin(isolation_level)
         else:
             connection.begin_pending = True
+            connection.alone_pending = False
 
     def _execute_cursor(self, sql, params, **cursor_options):
+        connection = self._state.conn
+        if getattr(connection, "alone_pending", False):
+            connection.alone_pending = False  # its BEGIN stays pending for what follows
+            return super()._execute_cursor(sql, params, **cursor_options)
         if self._take_pending_begin():
             sql = f"BEGIN; {sql}"
         return super()._execute_cursor(sql, params, **cursor_options)
+
+    def next_statement_alone(self) -> None:
+        """If this thread's transaction has sent nothing yet, its next statement is sent
+        without BEGIN: the server runs it as a transaction of its own, and commits it (the
+        flush included) before it answers, one round trip where BEGIN…COMMIT takes two.
+        What the transaction sends after it commits apart, when the transaction ends; so
+        this is asked only for a statement that may commit on its own."""
+        connection = None if self.is_closed() else self._state.conn
+        if getattr(connection, "begin_pending", False):
+            connection.alone_pending = True
 
     def commit(self) -> None:
         if self._take_pending_begin():

@@ -44,9 +44,17 @@ class NewIncident:
 # Sent as written: Peewee would build the statement, and a row object for its result, anew
 # on every declaration before its acknowledgement.
 _INCREMENT = 'UPDATE "counter" SET "value" = "value" + 1 WHERE "name" = {param} RETURNING "value"'
-# On PostgreSQL the increment runs inside the incident's INSERT, which takes its ref from it
-# (and its audit line from the row): one round trip fewer before the acknowledgement.
+# On PostgreSQL the counter is read inside the incident's INSERT, which takes its ref from
+# it (and its audit line from the row): one round trip fewer before the acknowledgement. Its
+# row stays locked until the declaration commits (one running meanwhile waits, then reads
+# the value this one left), and it moves only if the incident was inserted: a redelivery
+# takes no ref, and has none to give back.
 _NEXT_REF = '"next_ref"'
+_PEEK = 'SELECT "value" + 1 AS "value" FROM "counter" WHERE "name" = {param} FOR UPDATE'
+_COUNT = (
+    'UPDATE "counter" SET "value" = "inserted"."ref" FROM "inserted" '
+    'WHERE "counter"."name" = {param}'
+)
 _REF_FROM_COUNTER = {"ref": '(SELECT "value" FROM "next_ref")'}
 _REF_FROM_INCIDENT = {"incident_ref": '"inserted"."ref"'}
 
@@ -73,6 +81,7 @@ def declare(
     held_by: due.Hold | None = None,
     channel_name: Callable[[Incident], str | None] | None = None,
     audited: Callable[[Incident], dict] | None = None,
+    alone: bool = False,
 ) -> tuple[Incident, bool]:
     """Persist a new incident and its `declared` timeline event, in the caller's transaction
     (or one of its own).
@@ -87,6 +96,12 @@ def declare(
     `reserve_channel_name` would; incident.channel_name stays None then), which saves the
     reservation's own statement. `audited` gives the declaration's audit line (an
     `audit.entry`), written with the incident.
+
+    With `alone` (the caller's transaction is the declaration's own, and nothing it writes
+    next must commit with the incident), the statement that writes the incident, its event
+    and its audit line commits on its own if it is the transaction's first, sparing the
+    COMMIT's round trip (store/db.py `next_statement_alone`). Not when the incident has
+    checklist items: they commit with it.
     """
     now = now or utcnow()
     schedule = schedule or {}
@@ -139,11 +154,12 @@ def declare(
         if audited is not None:
             audit_ref = _REF_FROM_INCIDENT if counted_with_row else {}
             dependents.append((AuditEvent, audited(incident), audit_ref))
-        before = None
+        before = after = None
         if counted_with_row:
             expressions |= _REF_FROM_COUNTER
-            increment = _INCREMENT.format(param=Incident._meta.database.param)
-            before = (_NEXT_REF, increment, (REF_COUNTER,))
+            param = Incident._meta.database.param
+            before = (_NEXT_REF, _PEEK.format(param=param), (REF_COUNTER,))
+            after = (_COUNT.format(param=param), (REF_COUNTER,))
         inserted = cached_insert.insert_with(
             Incident,
             row,
@@ -151,9 +167,12 @@ def declare(
             tail='ON CONFLICT ("declaration_key") DO NOTHING RETURNING "ref", "channel_name"',
             expressions=expressions,
             before=before,
+            after=after,
+            alone=alone and not new.checklist,
         )
         if not inserted:
-            _give_back(REF_COUNTER)
+            if not counted_with_row:
+                _give_back(REF_COUNTER)
             return Incident.get(Incident.declaration_key == new.declaration_key), False
         [(incident.ref, incident.channel_name)] = inserted
         checklists.add(incident, list(new.checklist), existing=0)

@@ -23,25 +23,34 @@ import psycopg2.extensions
 
 
 class PreparingConnection(psycopg2.extensions.connection):
-    """A psycopg2 connection that remembers the statements prepared on it, and the BEGIN
-    its next statement carries (store/db.py PostgreSQLPool.begin)."""
+    """A psycopg2 connection that remembers the statements prepared on it, the BEGIN its
+    next statement carries (store/db.py PostgreSQLPool.begin), and whether that statement
+    goes alone instead (PostgreSQLPool.next_statement_alone)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.prepared: set[str] = set()
         self.begin_pending = False
+        self.alone_pending = False
 
 
-def execute(database: peewee.Database, sql: str, params: list | tuple):
+def execute(database: peewee.Database, sql: str, params: list | tuple, *, alone: bool = False):
     """Run `sql` (with the driver's placeholders) on the thread's connection; returns the
-    cursor. On a PreparingConnection the statement is prepared the first time."""
+    cursor. On a PreparingConnection the statement is prepared the first time, and with
+    `alone` it commits on its own if it is its transaction's first (store/db.py
+    `next_statement_alone`)."""
     connection = database.connection()
     if not isinstance(connection, PreparingConnection):
         return database.execute_sql(sql, params)
     name, prepare, run = _forms(sql)
     if name not in connection.prepared:
-        database.execute_sql(prepare)
+        # Outside the transaction (PREPARE is not transactional): the BEGIN still pending
+        # travels with the statement, which may go alone.
+        with peewee.__exception_wrapper__, connection.cursor() as cursor:
+            cursor.execute(prepare)
         connection.prepared.add(name)
+    if alone:
+        database.next_statement_alone()
     return database.execute_sql(run, params)
 
 

@@ -113,3 +113,28 @@ def test_a_failed_first_statement_rolls_back_and_the_connection_goes_on(transact
         with transactions.atomic():
             transactions.execute_sql("INSERT INTO written VALUES (4)")
         assert written(transactions) == [4]
+
+
+def test_a_statement_sent_alone_commits_by_itself_and_what_follows_apart(transactions):
+    with transactions.connection_context():
+        CountingPreparingConnection.cursors = 0
+        with transactions.atomic():
+            transactions.next_statement_alone()
+            transactions.execute_sql("INSERT INTO written VALUES (5)")
+        assert CountingPreparingConnection.cursors == 1  # neither BEGIN nor COMMIT
+        with pytest.raises(RuntimeError), transactions.atomic():
+            transactions.next_statement_alone()
+            transactions.execute_sql("INSERT INTO written VALUES (6)")
+            transactions.execute_sql("INSERT INTO written VALUES (7)")
+            raise RuntimeError("the unit of work failed after its first statement")
+        assert written(transactions) == [5, 6]  # 6 committed alone, 7 rolled back
+
+
+def test_a_statement_after_the_first_is_never_sent_alone(transactions):
+    with transactions.connection_context():
+        with pytest.raises(RuntimeError), transactions.atomic():
+            transactions.execute_sql("INSERT INTO written VALUES (8)")
+            transactions.next_statement_alone()
+            transactions.execute_sql("INSERT INTO written VALUES (9)")
+            raise RuntimeError("the unit of work failed")
+        assert written(transactions) == []

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
+import psycopg2
 import pytest
 
 from store import audit, incidents, migrate
-from store.db import open_database
+from store.db import is_postgresql, open_database, write_transaction
 from store.models import Incident, TimelineEvent
 
 
@@ -55,11 +57,38 @@ def test_a_redelivered_declaration_returns_the_first_incident(db):
     assert (line.incident_id, line.incident_ref) == (first.id, first.ref)
 
 
-def test_a_redelivered_declaration_consumes_no_ref(db):
-    incidents.declare(new(key="view:V1"))
-    incidents.declare(new(key="view:V1"))
-    following, _ = incidents.declare(new("Payments slow", key="view:V2"))
-    assert following.ref == 2  # not 3: the redelivery gave its ref back
+@pytest.mark.parametrize("alone", [False, True])
+def test_a_redelivered_declaration_consumes_no_ref(db, alone):
+    incidents.declare(new(key="view:V1"), alone=alone)
+    incidents.declare(new(key="view:V1"), alone=alone)
+    following, _ = incidents.declare(new("Payments slow", key="view:V2"), alone=alone)
+    assert following.ref == 2  # not 3: the redelivery took no ref, or gave it back
+
+
+def committed_elsewhere(db) -> list[str]:
+    """The incidents another connection sees: what is committed."""
+    if is_postgresql(db):
+        other = psycopg2.connect(dbname=db.database, **db.connect_params)
+    else:
+        other = sqlite3.connect(db.database)
+    try:
+        cursor = other.cursor()
+        cursor.execute("SELECT title FROM incident ORDER BY title")
+        return [title for (title,) in cursor.fetchall()]
+    finally:
+        other.close()
+
+
+def test_a_declaration_alone_commits_with_its_statement_on_postgresql(db):
+    with write_transaction():
+        incidents.declare(new("Alone", key="view:V1"), alone=True)
+        seen = committed_elsewhere(db)
+    assert seen == (["Alone"] if is_postgresql(db) else [])  # SQLite: at the COMMIT
+    checklist = (("Page the payments team", None),)
+    with write_transaction():
+        incidents.declare(new("Listed", key="view:V2", checklist=checklist), alone=True)
+        seen = committed_elsewhere(db)
+    assert seen == ["Alone"], "its checklist commits with it, so it waits for the COMMIT"
 
 
 def in_threads(work, count: int) -> list[Exception]:
@@ -80,7 +109,8 @@ def in_threads(work, count: int) -> list[Exception]:
     return errors
 
 
-def test_deliveries_of_one_declaration_racing_declare_it_once(database_url):
+@pytest.mark.parametrize("alone", [False, True])
+def test_deliveries_of_one_declaration_racing_declare_it_once(database_url, alone):
     database = open_database(database_url)
     migrate.apply(database)
     start, outcomes = threading.Barrier(4), []
@@ -88,7 +118,7 @@ def test_deliveries_of_one_declaration_racing_declare_it_once(database_url):
     def deliver():
         with database.connection_context():
             start.wait()
-            outcomes.append(incidents.declare(new(key="view:V1")))
+            outcomes.append(incidents.declare(new(key="view:V1"), alone=alone))
 
     assert in_threads(deliver, 4) == []
     assert sorted(created for _, created in outcomes) == [False, False, False, True]
@@ -185,7 +215,8 @@ def test_audit_records_outlive_nothing_and_keep_detail(db):
     assert '"sev": "SEV2"' in event.detail
 
 
-def test_concurrent_declarations_get_distinct_refs(database_url):
+@pytest.mark.parametrize("alone", [False, True])
+def test_concurrent_declarations_get_distinct_refs(database_url, alone):
     database = open_database(database_url)
     migrate.apply(database)
     refs = []
@@ -193,7 +224,7 @@ def test_concurrent_declarations_get_distinct_refs(database_url):
     def declare_some():
         with database.connection_context():
             for index in range(10):
-                refs.append(incidents.declare(new(f"t{index}"))[0].ref)
+                refs.append(incidents.declare(new(f"t{index}"), alone=alone)[0].ref)
 
     assert in_threads(declare_some, 4) == []
     assert sorted(refs) == list(range(1, 41))
