@@ -53,15 +53,15 @@ def add_users(emulator) -> None:
 def seed_incidents(emulator, count: int, database_url: str) -> list[int]:
     """Incidents with a channel and a summary message, written straight to the store (as
     thousands of declarations through Slack would take longer than the benchmark)."""
-    from store import incidents
+    from store import declarations, incidents
     from store.db import open_database
 
     database = open_database(database_url)
     refs = []
     with database.connection_context():
         for index in range(count):
-            incident, _ = incidents.declare(
-                incidents.NewIncident(
+            incident, _ = declarations.declare(
+                declarations.NewIncident(
                     title=f"Seeded {index}", severity="SEV2", reporter_id="UALICE"
                 )
             )

@@ -19,7 +19,7 @@ import structlog
 from incident import due_times, types
 from incident.access import Caller
 from incident.services import Services
-from store import audit, due, incidents
+from store import audit, declarations, due, incidents
 from store.db import in_write_transaction
 from store.fields import utcnow
 from store.models import Incident
@@ -102,8 +102,8 @@ def record(
     hold = due.Hold(None, services.replica, now + due.LEASE, due.LEASE)
     kind = types.chosen(services.config, form.incident_type)
     checklist = types.checklist_due(kind, now)
-    incident, created = incidents.declare(
-        incidents.NewIncident(
+    incident, created = declarations.declare(
+        declarations.NewIncident(
             title=form.title,
             severity=form.severity,
             reporter_id=reporter_id,

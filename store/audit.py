@@ -68,7 +68,7 @@ def entry(
     **detail,
 ) -> dict:
     """An audit line as a row (field name: value), for `record` or to be written with the
-    incident it is about (`incidents.declare`)."""
+    incident it is about (`declarations.declare`)."""
     return {
         "action": action,
         "actor_id": actor_id,

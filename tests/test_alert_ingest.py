@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from incident import alerts
 from settings.config import Config
-from store import incidents
+from store import declarations, incidents
 from store.models import Incident, TimelineEvent
 
 KEY = "GET /api/tasks::HighErrorRate"
@@ -41,8 +41,8 @@ def _statements_to_ingest(services, batch: list[alerts.Alert]) -> tuple[int, lis
 
 
 def _open_incident() -> Incident:
-    incident, _created = incidents.declare(
-        incidents.NewIncident(
+    incident, _created = declarations.declare(
+        declarations.NewIncident(
             title="HighErrorRate", severity="SEV1", reporter_id="alertmanager", incident_key=KEY
         )
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from store import audit, incidents
+from store import audit, declarations
 from store.fields import utcnow
 from store.models import AuditEvent
 from tests.test_cli_operations import klaxon
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def seed():
     now = utcnow()
-    incident, _ = incidents.declare(
-        incidents.NewIncident(title="db down", severity="SEV2", reporter_id="UALICE")
+    incident, _ = declarations.declare(
+        declarations.NewIncident(title="db down", severity="SEV2", reporter_id="UALICE")
     )
     rows = [
         ("ops_admin_access_denied", "UEVE", incident, timedelta(days=10)),

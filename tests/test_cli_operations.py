@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from store import audit, incidents
+from store import audit, declarations, incidents
 from store.fields import utcnow
 from store.models import FollowUp, Incident, TimelineEvent
 from tests.daemon import BASE_CONFIG, ROOT
@@ -123,8 +123,8 @@ def seed(now=None):
         ("recent resolved", "resolved", now - timedelta(days=5)),
         ("old open", "open", None),
     ):
-        incident, _ = incidents.declare(
-            incidents.NewIncident(title=name, severity="SEV3", reporter_id="UALICE"), now=old
+        incident, _ = declarations.declare(
+            declarations.NewIncident(title=name, severity="SEV3", reporter_id="UALICE"), now=old
         )
         incidents.update_fields(
             incident,

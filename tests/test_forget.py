@@ -10,7 +10,7 @@ from pathlib import Path
 
 import peewee
 
-from store import audit, incidents, ratelimit, roles
+from store import audit, declarations, incidents, ratelimit, roles
 from store.forget import REDACTED
 from store.models import (
     MODELS,
@@ -58,8 +58,8 @@ def test_docs_data_md_lists_every_personal_column():
 
 def seed():
     """Ada in every place a person can be, and Bob beside her."""
-    incident, _ = incidents.declare(
-        incidents.NewIncident(
+    incident, _ = declarations.declare(
+        declarations.NewIncident(
             title=f"Checkout down, seen by <@{ADA}>",
             severity="SEV2",
             reporter_id=ADA,

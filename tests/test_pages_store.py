@@ -3,14 +3,14 @@ own call (a real race: the provider may tell of its page before its API call ret
 
 from __future__ import annotations
 
-from store import incidents, pages
+from store import declarations, pages
 from store.fields import utcnow
 from store.models import Page
 
 
 def test_an_ack_from_the_provider_while_the_trigger_is_under_way_is_not_sent_back(db):
-    incident, _ = incidents.declare(
-        incidents.NewIncident(title="Checkout is down", severity="SEV1", reporter_id="U1")
+    incident, _ = declarations.declare(
+        declarations.NewIncident(title="Checkout is down", severity="SEV1", reporter_id="U1")
     )
     now = utcnow()
     pages.request(incident, [("pagerduty", "pagerduty:payments")], now)
@@ -24,8 +24,8 @@ def test_an_ack_from_the_provider_while_the_trigger_is_under_way_is_not_sent_bac
 
 
 def test_a_delivery_moves_a_page_on_and_leaves_it_due_when_klaxon_moved_further(db):
-    incident, _ = incidents.declare(
-        incidents.NewIncident(title="Checkout is down", severity="SEV1", reporter_id="U1")
+    incident, _ = declarations.declare(
+        declarations.NewIncident(title="Checkout is down", severity="SEV1", reporter_id="U1")
     )
     now = utcnow()
     pages.request(incident, [("pagerduty", "pagerduty:payments")], now)

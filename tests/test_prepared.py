@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from store import audit, incidents
+from store import audit, declarations, incidents
 from store.db import is_postgresql, write_transaction
 from store.models import Incident
 
 
 def declare(title: str) -> Incident:
     with write_transaction():
-        incident, created = incidents.declare(
-            incidents.NewIncident(title=title, severity="SEV2", reporter_id="U1"),
+        incident, created = declarations.declare(
+            declarations.NewIncident(title=title, severity="SEV2", reporter_id="U1"),
             audited=lambda incident: audit.entry("incident_declared", actor_id="U1"),
         )
     assert created
@@ -41,7 +41,9 @@ def test_a_declaration_prepares_its_statements_once_per_connection(db):
 
 def test_a_statement_prepared_in_a_transaction_that_rolled_back_is_still_there(db):
     with pytest.raises(RuntimeError), db.atomic():
-        incidents.declare(incidents.NewIncident(title="Lost", severity="SEV1", reporter_id="U1"))
+        declarations.declare(
+            declarations.NewIncident(title="Lost", severity="SEV1", reporter_id="U1")
+        )
         raise RuntimeError("the unit of work failed after its statements were prepared")
     incident = declare("Checkout is down")
     assert (incident.ref, incidents.get(incident.id).title) == (1, "Checkout is down")

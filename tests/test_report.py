@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from incident import report
-from store import followups, incidents, person_names
+from store import declarations, followups, incidents, person_names
 
 EXPECTED = Path(__file__).parent / "data" / "report_midnight.md"
 DECLARED = datetime(2026, 11, 21, 23, 40, tzinfo=UTC)
@@ -15,8 +15,8 @@ def at(minutes: int) -> datetime:
 
 
 def build_incident():
-    incident, _ = incidents.declare(
-        incidents.NewIncident(
+    incident, _ = declarations.declare(
+        declarations.NewIncident(
             title="Checkout is down",
             severity="SEV2",
             reporter_id="UALICE",
@@ -110,8 +110,8 @@ def test_the_four_times_are_measured_from_impact_start(db):
 
 
 def test_without_impact_start_the_times_count_from_the_declaration(db):
-    incident, _ = incidents.declare(
-        incidents.NewIncident(title="Slow", severity="SEV4", reporter_id="UALICE"), now=DECLARED
+    incident, _ = declarations.declare(
+        declarations.NewIncident(title="Slow", severity="SEV4", reporter_id="UALICE"), now=DECLARED
     )
     text = report.markdown(incident, [], [], now=at(90))
     assert "- **Times (from declaration; impact start not recorded):** detect 0s" in text
@@ -119,8 +119,8 @@ def test_without_impact_start_the_times_count_from_the_declaration(db):
 
 
 def test_report_of_an_open_incident_says_so(db):
-    incident, _ = incidents.declare(
-        incidents.NewIncident(title="Slow", severity="SEV4", reporter_id="UALICE"), now=DECLARED
+    incident, _ = declarations.declare(
+        declarations.NewIncident(title="Slow", severity="SEV4", reporter_id="UALICE"), now=DECLARED
     )
     text = report.markdown(incident, incidents.timeline(incident), [], now=at(90))
     assert "- **Duration:** 1h 30m (still open)" in text

@@ -15,7 +15,7 @@ import pytest
 
 from settings.config import ConfigError, load
 from settings.retention import Retention
-from store import audit, incidents, periodic, retention
+from store import audit, declarations, incidents, periodic, retention
 from store.db import close, open_database
 from store.fields import utcnow
 from store.models import AuditEvent, FollowUp, Incident, PeriodicRun, TimelineEvent
@@ -85,8 +85,8 @@ def seed_backlog(now, old_resolved=5):
     old = now - timedelta(days=100)
     for index in range(old_resolved + 2):
         title = "old open" if index == old_resolved + 1 else f"incident {index}"
-        incident, _ = incidents.declare(
-            incidents.NewIncident(title=title, severity="SEV3", reporter_id="UALICE"), now=old
+        incident, _ = declarations.declare(
+            declarations.NewIncident(title=title, severity="SEV3", reporter_id="UALICE"), now=old
         )
         if title != "old open":
             recent = index == old_resolved

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from incident.stats import Spread
-from store import incidents
+from store import declarations, incidents
 from store.fields import utcnow
 from tests.daemon import ROOT
 
@@ -33,8 +33,8 @@ def klaxon(database_url, tmp_path, *args) -> subprocess.CompletedProcess:
 
 def incident(title, severity, *, ack=None, resolve=None, private=False, kind=None, days=0):
     declared = DECLARED - timedelta(days=days)
-    made, _ = incidents.declare(
-        incidents.NewIncident(
+    made, _ = declarations.declare(
+        declarations.NewIncident(
             title=title,
             severity=severity,
             reporter_id="UALICE",

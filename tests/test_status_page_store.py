@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from store import incidents, retention
+from store import declarations, incidents, retention
 from store import status_page as published
 from store.models import Incident, PublicIncident, PublicUpdate, TimelineEvent
 
@@ -13,8 +13,8 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def declared() -> Incident:
-    incident, _ = incidents.declare(
-        incidents.NewIncident(title="Internal", severity="SEV2", reporter_id="UALICE")
+    incident, _ = declarations.declare(
+        declarations.NewIncident(title="Internal", severity="SEV2", reporter_id="UALICE")
     )
     return incident
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import psycopg2
 import pytest
 
-from store import audit, incidents, migrate
+from store import audit, declarations, incidents, migrate
 from store.db import is_postgresql, open_database, write_transaction
 from store.models import Incident, TimelineEvent
 
 
 def new(title="Checkout is down", key=None, **kw):
-    return incidents.NewIncident(
+    return declarations.NewIncident(
         title=title, severity="SEV2", reporter_id="U1", declaration_key=key, **kw
     )
 
@@ -29,14 +29,14 @@ def test_migrations_apply_once(database_url):
 
 
 def test_refs_are_a_per_database_sequence(db):
-    first, _ = incidents.declare(new())
-    second, _ = incidents.declare(new("Payments slow"))
+    first, _ = declarations.declare(new())
+    second, _ = declarations.declare(new("Payments slow"))
     assert (first.ref, second.ref) == (1, 2)
     assert incidents.by_ref(2).title == "Payments slow"
 
 
 def test_declare_writes_the_timeline_in_the_same_transaction(db):
-    incident, created = incidents.declare(new())
+    incident, created = declarations.declare(new())
     assert created
     [event] = incidents.timeline(incident)
     assert (event.kind, event.actor_id) == ("declared", "U1")
@@ -47,8 +47,8 @@ def test_a_redelivered_declaration_returns_the_first_incident(db):
     def audited(incident):
         return audit.entry("incident_declared", actor_id="U1", incident=incident)
 
-    first, created = incidents.declare(new(key="view:V1"), audited=audited)
-    again, created_again = incidents.declare(new(key="view:V1"), audited=audited)
+    first, created = declarations.declare(new(key="view:V1"), audited=audited)
+    again, created_again = declarations.declare(new(key="view:V1"), audited=audited)
     assert created and not created_again
     assert again.id == first.id
     assert Incident.select().count() == 1
@@ -59,9 +59,9 @@ def test_a_redelivered_declaration_returns_the_first_incident(db):
 
 @pytest.mark.parametrize("alone", [False, True])
 def test_a_redelivered_declaration_consumes_no_ref(db, alone):
-    incidents.declare(new(key="view:V1"), alone=alone)
-    incidents.declare(new(key="view:V1"), alone=alone)
-    following, _ = incidents.declare(new("Payments slow", key="view:V2"), alone=alone)
+    declarations.declare(new(key="view:V1"), alone=alone)
+    declarations.declare(new(key="view:V1"), alone=alone)
+    following, _ = declarations.declare(new("Payments slow", key="view:V2"), alone=alone)
     assert following.ref == 2  # not 3: the redelivery took no ref, or gave it back
 
 
@@ -81,12 +81,12 @@ def committed_elsewhere(db) -> list[str]:
 
 def test_a_declaration_alone_commits_with_its_statement_on_postgresql(db):
     with write_transaction():
-        incidents.declare(new("Alone", key="view:V1"), alone=True)
+        declarations.declare(new("Alone", key="view:V1"), alone=True)
         seen = committed_elsewhere(db)
     assert seen == (["Alone"] if is_postgresql(db) else [])  # SQLite: at the COMMIT
     checklist = (("Page the payments team", None),)
     with write_transaction():
-        incidents.declare(new("Listed", key="view:V2", checklist=checklist), alone=True)
+        declarations.declare(new("Listed", key="view:V2", checklist=checklist), alone=True)
         seen = committed_elsewhere(db)
     assert seen == ["Alone"], "its checklist commits with it, so it waits for the COMMIT"
 
@@ -118,18 +118,18 @@ def test_deliveries_of_one_declaration_racing_declare_it_once(database_url, alon
     def deliver():
         with database.connection_context():
             start.wait()
-            outcomes.append(incidents.declare(new(key="view:V1"), alone=alone))
+            outcomes.append(declarations.declare(new(key="view:V1"), alone=alone))
 
     assert in_threads(deliver, 4) == []
     assert sorted(created for _, created in outcomes) == [False, False, False, True]
     with database.connection_context():
         assert {incident.id for incident, _ in outcomes} == {Incident.get().id}
-        assert incidents.declare(new("Payments slow"))[0].ref == 2
+        assert declarations.declare(new("Payments slow"))[0].ref == 2
 
 
 def test_times_round_trip_as_aware_utc(db):
     moment = datetime(2026, 11, 22, 23, 59, 59, 123456, tzinfo=UTC)
-    incident, _ = incidents.declare(new(), now=moment)
+    incident, _ = declarations.declare(new(), now=moment)
     fresh = incidents.get(incident.id)
     assert fresh.declared_at == moment
     assert fresh.declared_at.tzinfo is not None
@@ -138,21 +138,21 @@ def test_times_round_trip_as_aware_utc(db):
 
 
 def test_times_are_not_stored_as_text(db):
-    incidents.declare(new())
+    declarations.declare(new())
     [(value,)] = db.execute_sql("SELECT declared_at FROM incident").fetchall()
     assert not isinstance(value, str)
 
 
 def test_naive_datetimes_are_refused(db):
     with pytest.raises(ValueError, match="naive"):
-        incidents.declare(new(), now=datetime(2026, 1, 1))
+        declarations.declare(new(), now=datetime(2026, 1, 1))
 
 
 def test_lookup_by_channel_and_update_fields(db):
-    incident, _ = incidents.declare(new())
+    incident, _ = declarations.declare(new())
     incidents.update_fields(incident, channel_id="C123", channel_name="inc-20261122-checkout")
     assert incidents.by_channel("C123").id == incident.id
-    other, _ = incidents.declare(new("other"))
+    other, _ = declarations.declare(new("other"))
     assert not incidents.reserve_channel_name(other, "inc-20261122-checkout")  # taken
     assert incidents.reserve_channel_name(incident, "inc-20261122-checkout")  # its own
     assert incidents.reserve_channel_name(other, "inc-20261122-other")
@@ -167,12 +167,12 @@ def test_declare_reserves_the_channel_name_it_is_given_unless_taken(db):
     def named(incident: Incident) -> str | None:  # made of the ref: asked again once known
         return None if incident.ref is None else f"inc-20261122-{incident.title}-{incident.ref}"
 
-    first, _ = incidents.declare(new("checkout"), channel_name=named)
+    first, _ = declarations.declare(new("checkout"), channel_name=named)
     assert first.channel_name == "inc-20261122-checkout-1"
     incidents.update_fields(first, channel_name="inc-20261122-payments-2")
-    second, _ = incidents.declare(new("payments"), channel_name=named)
+    second, _ = declarations.declare(new("payments"), channel_name=named)
     assert second.channel_name is None  # taken: the surface tries its next names
-    third, _ = incidents.declare(new("search"), channel_name=named)
+    third, _ = declarations.declare(new("search"), channel_name=named)
     assert [incidents.get(i.id).channel_name for i in (first, second, third)] == [
         "inc-20261122-payments-2",
         None,
@@ -190,9 +190,9 @@ def test_a_name_without_the_ref_is_reserved_and_the_ref_taken_with_the_row(db):
     def audited(incident: Incident) -> dict:
         return audit.entry("incident_declared", actor_id="U1", incident=incident)
 
-    incidents.declare(new("checkout", key="view:V1"), channel_name=named, audited=audited)
-    again, created = incidents.declare(new("checkout", key="view:V1"), channel_name=named)
-    second, _ = incidents.declare(new("payments"), channel_name=named, audited=audited)
+    declarations.declare(new("checkout", key="view:V1"), channel_name=named, audited=audited)
+    again, created = declarations.declare(new("checkout", key="view:V1"), channel_name=named)
+    second, _ = declarations.declare(new("payments"), channel_name=named, audited=audited)
     assert not created and again.ref == 1
     assert (second.ref, second.channel_name) == (2, "inc-20261122-payments")
     lines = audit.events("incident_declared")
@@ -208,7 +208,7 @@ def test_get_tolerates_malformed_ids(db):
 
 
 def test_audit_records_outlive_nothing_and_keep_detail(db):
-    incident, _ = incidents.declare(new())
+    incident, _ = declarations.declare(new())
     audit.record("incident_declared", actor_id="U1", incident=incident, request_id="r1", sev="SEV2")
     [event] = audit.events("incident_declared")
     assert event.incident_ref == incident.ref
@@ -224,7 +224,7 @@ def test_concurrent_declarations_get_distinct_refs(database_url, alone):
     def declare_some():
         with database.connection_context():
             for index in range(10):
-                refs.append(incidents.declare(new(f"t{index}"), alone=alone)[0].ref)
+                refs.append(declarations.declare(new(f"t{index}"), alone=alone)[0].ref)
 
     assert in_threads(declare_some, 4) == []
     assert sorted(refs) == list(range(1, 41))
@@ -264,7 +264,7 @@ def test_role_grants(db):
 
 
 def test_acknowledge_is_a_conditional_update(db):
-    incident, _ = incidents.declare(new())
+    incident, _ = declarations.declare(new())
     assert incidents.acknowledge(incident, user_id="U7", email="u7@example.com")
     assert not incidents.acknowledge(incident, user_id="U8", email=None)
     fresh = incidents.get(incident.id)
@@ -273,11 +273,11 @@ def test_acknowledge_is_a_conditional_update(db):
 
 
 def test_acknowledge_keeps_a_later_status_and_refuses_resolved(db):
-    monitoring, _ = incidents.declare(new("a"))
+    monitoring, _ = declarations.declare(new("a"))
     incidents.update_fields(monitoring, status="monitoring")
     assert incidents.acknowledge(monitoring, user_id="U7", email=None)
     assert incidents.get(monitoring.id).status == "monitoring"
-    resolved, _ = incidents.declare(new("b"))
+    resolved, _ = declarations.declare(new("b"))
     incidents.update_fields(resolved, status="resolved")
     assert not incidents.acknowledge(resolved, user_id="U7", email=None)
 
@@ -285,8 +285,8 @@ def test_acknowledge_keeps_a_later_status_and_refuses_resolved(db):
 def test_awaiting_acknowledgement_most_severe_then_newest(db):
     start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     for minute, severity in enumerate(("SEV3", "SEV1", "SEV3", "SEV2")):
-        incidents.declare(
-            incidents.NewIncident(title=f"t{minute}", severity=severity, reporter_id="U1"),
+        declarations.declare(
+            declarations.NewIncident(title=f"t{minute}", severity=severity, reporter_id="U1"),
             now=start + timedelta(minutes=minute),
         )
     incidents.acknowledge(incidents.by_ref(4), user_id="U1", email=None)
@@ -297,13 +297,13 @@ def test_claims_and_leases(db):
     from store import due
 
     start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-    soon, _ = incidents.declare(
+    soon, _ = declarations.declare(
         new("soon"), now=start, schedule={"next_update_nudge_at": start + timedelta(minutes=5)}
     )
-    incidents.declare(
+    declarations.declare(
         new("later"), now=start, schedule={"next_escalation_at": start + timedelta(minutes=9)}
     )
-    incidents.declare(new("nothing due"), now=start)
+    declarations.declare(new("nothing due"), now=start)
     assert due.claim(start, owner="a", lease=timedelta(minutes=1)) == []
 
     now = start + timedelta(minutes=10)
@@ -323,7 +323,7 @@ def test_a_declaration_is_born_leased_to_its_builder(db):
 
     start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     hold = due.Hold(None, "host:1", start + timedelta(minutes=1), timedelta(minutes=1))
-    incident, _ = incidents.declare(
+    incident, _ = declarations.declare(
         new(), now=start, schedule={"next_reconcile_at": start}, held_by=hold
     )
     assert incident.next_due_at == start
@@ -348,7 +348,7 @@ def test_leases_of_dead_processes_on_this_host_are_freed_at_start(db):
     start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     owners = ["here:100", "here:200", "here:300", "there:100"]
     for owner in owners:
-        incidents.declare(new(owner), now=start, schedule={"next_reconcile_at": start})
+        declarations.declare(new(owner), now=start, schedule={"next_reconcile_at": start})
         due.claim(start, owner=owner, lease=timedelta(minutes=5), limit=1)
     alive = {200}
     freed = due.free_leases_of_dead_replicas("here:300", host="here", is_running=alive.__contains__)
@@ -366,7 +366,7 @@ def test_release_cannot_revive_escalation_after_an_ack(db):
     from store import due
 
     start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-    incident, _ = incidents.declare(new(), now=start, schedule={"next_escalation_at": start})
+    incident, _ = declarations.declare(new(), now=start, schedule={"next_escalation_at": start})
     [claimed] = due.claim(start, owner="a", lease=timedelta(minutes=1))
     incidents.acknowledge(incidents.get(incident.id), user_id="U1", email=None)
     due.release(
@@ -381,7 +381,7 @@ def test_release_keeps_a_due_time_a_person_changed_meanwhile(db):
     from store import due
 
     start = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-    incident, _ = incidents.declare(new(), now=start, schedule={"next_update_nudge_at": start})
+    incident, _ = declarations.declare(new(), now=start, schedule={"next_update_nudge_at": start})
     [claimed] = due.claim(start, owner="a", lease=timedelta(minutes=1))
     snoozed_until = start + timedelta(minutes=30)
     incidents.update_fields(incidents.get(incident.id), next_update_nudge_at=snoozed_until)
