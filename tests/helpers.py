@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from store.db import open_database
@@ -121,3 +122,13 @@ def button(message, action_id: str) -> dict:
     ]
     assert found, f"no {action_id} button on the message"
     return found[0]
+
+
+def answer_auth_test(handler) -> None:
+    """Answer the request a test's own HTTP server read, as Slack answers auth.test."""
+    body = json.dumps({"ok": True, "user_id": "U1"}).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

@@ -3,7 +3,6 @@ connection the server closed, without ever reading one call's answer as another'
 
 from __future__ import annotations
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from integrations.slack.client import KlaxonWebClient
 from tests.emulator.server import BOT_TOKEN, SlackEmulator
+from tests.helpers import answer_auth_test
 
 
 class CountingEmulator(SlackEmulator):
@@ -72,12 +72,7 @@ class ClosingAfterEachAnswer(BaseHTTPRequestHandler):
         # Counted before answering: once the client has its answer the test looks.
         self.server.accepted += 1
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = json.dumps({"ok": True, "user_id": "U1"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer_auth_test(self)
         self.wfile.flush()
         self.close_connection = True
 

@@ -3,7 +3,6 @@ connection meets the retry handlers as slack_sdk would give it to them."""
 
 from __future__ import annotations
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,6 +17,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from integrations.slack.client import KlaxonWebClient, _bounded
 from tests.emulator.server import BOT_TOKEN, SlackEmulator
+from tests.helpers import answer_auth_test
 
 NO_WAIT = FixedValueRetryIntervalCalculator(0)
 
@@ -113,12 +113,7 @@ class DroppingTwice(BaseHTTPRequestHandler):
         if self.server.requests <= 2:
             self.close_connection = True
             return
-        body = json.dumps({"ok": True, "user_id": "U1"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer_auth_test(self)
 
 
 def test_a_dropped_connection_is_retried_by_the_connection_handler():
