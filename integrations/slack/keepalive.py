@@ -64,7 +64,7 @@ class KeptConnections:
             try:
                 connection.request("POST", target, body=body, headers=headers)
                 response = connection.getresponse()
-                body = response.read()
+                answer = response.read()
             except STALE:
                 self._forget(key)
                 if reused and attempt == 1:
@@ -78,8 +78,8 @@ class KeptConnections:
                 self._forget(key)
             break
         if response.status >= 400:
-            raise HTTPError(url, response.status, response.reason, response.msg, io.BytesIO(body))
+            raise HTTPError(url, response.status, response.reason, response.msg, io.BytesIO(answer))
         if response.msg.get_content_type() == "application/gzip":
-            return {"status": response.status, "headers": response.msg, "body": body}
+            return {"status": response.status, "headers": response.msg, "body": answer}
         charset = response.msg.get_content_charset() or "utf-8"
-        return {"status": response.status, "headers": response.msg, "body": body.decode(charset)}
+        return {"status": response.status, "headers": response.msg, "body": answer.decode(charset)}
